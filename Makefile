@@ -1,0 +1,46 @@
+# The README's commands. Every target installs what it needs first.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test lint format bench data load provision clean help
+
+help:  ## list the targets
+	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	@touch $(STAMP)
+
+run: $(STAMP)  ## the whole service locally: AWS stack, data, API on :8000, worker (Ctrl-C stops all)
+	$(BIN)/python -m infra.local.run
+
+test: $(STAMP) lint  ## every test: unit, functional (moto), integration (local stack over HTTP)
+	$(BIN)/python -m pytest --cov --cov-report=term-missing:skip-covered
+
+lint: $(STAMP)  ## ruff (lint + format check) and mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: $(STAMP)  ## apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: $(STAMP)  ## the benchmarks on the local stack; figures go to bench/results.md
+	$(BIN)/python -m bench
+
+data: $(STAMP)  ## generate data/df_sales.csv and data/df_sales_detail.csv
+	$(BIN)/python -m infra.sales_data
+
+load: $(STAMP)  ## load data/ into the DynamoDB that AWS_ENDPOINT_URL* point at
+	$(BIN)/python -m infra.load
+
+provision: $(STAMP)  ## create the tables, queues and bucket where AWS_ENDPOINT_URL* point
+	$(BIN)/python -m infra.provision
+
+clean:  ## remove the virtual environment, caches and generated data
+	rm -rf $(VENV) .cache .pytest_cache .mypy_cache .ruff_cache .coverage data/*.csv

@@ -1,0 +1,31 @@
+"""The job service: its routes (blueprints) and its queue handlers. A table of contents, no logic."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Chalice
+from chalice.app import SQSEvent
+
+from chalicelib.api import health, jobs, logs, metric
+from chalicelib.config import get_settings
+from chalicelib.jobs import worker
+
+app = Chalice(app_name="jobsvc")
+
+app.register_blueprint(health.bp)
+app.register_blueprint(logs.bp)
+app.register_blueprint(metric.bp)
+app.register_blueprint(jobs.bp)
+
+
+@app.on_sqs_message(queue=get_settings().jobs_queue, batch_size=5)
+def run_jobs(event: SQSEvent) -> dict[str, Any]:
+    """Run each queued job; report the messages to retry (partial batch failure)."""
+    return worker.handle_jobs(event)
+
+
+@app.on_sqs_message(queue=get_settings().jobs_dlq, batch_size=10)
+def fail_dead_jobs(event: SQSEvent) -> None:
+    """Fail the jobs whose messages were dead-lettered."""
+    worker.handle_dead_letters(event)

@@ -1,0 +1,1 @@
+"""The job service's library: everything app.py wires together."""

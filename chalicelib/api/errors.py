@@ -1,0 +1,34 @@
+"""Turning the service's errors into HTTP answers: ``{"Code": ..., "Message": ...}`` with a 4xx/503."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+
+from chalice import BadRequestError, NotFoundError, Response
+
+from chalicelib.errors import InvalidInput, NotFound, Unavailable
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def api_errors(view: F) -> F:
+    """Map ``InvalidInput`` to 400, ``NotFound`` to 404 and ``Unavailable`` to 503 (with Retry-After)."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return view(*args, **kwargs)
+        except InvalidInput as exc:
+            raise BadRequestError(str(exc)) from exc
+        except NotFound as exc:
+            raise NotFoundError(str(exc)) from exc
+        except Unavailable as exc:
+            return Response(
+                body={"Code": "ServiceUnavailable", "Message": str(exc)},
+                status_code=503,
+                headers={"Retry-After": str(exc.retry_after)},
+            )
+
+    return cast(F, wrapper)

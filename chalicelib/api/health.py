@@ -1,0 +1,15 @@
+"""``GET /health``: the API is up, and which stage it is."""
+
+from __future__ import annotations
+
+from chalice import Blueprint
+
+from chalicelib import clock
+from chalicelib.config import get_settings
+
+bp = Blueprint(__name__)
+
+
+@bp.route("/health", methods=["GET"])
+def health() -> dict[str, str]:
+    return {"status": "ok", "stage": get_settings().stage, "time": clock.now_iso()}

@@ -1,0 +1,44 @@
+"""boto3 clients, built lazily and once per process (never at import, so tests can swap AWS).
+
+The endpoint is not set here: boto3 reads ``AWS_ENDPOINT_URL`` and
+``AWS_ENDPOINT_URL_<SERVICE>`` from the environment, so local stacks need no code path.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+import boto3
+from botocore.config import Config
+
+from chalicelib.config import get_settings
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sqs import SQSClient
+
+# Enough pooled connections for the loader's threads; standard retries back off on throttling.
+_CONFIG = Config(max_pool_connections=32, retries={"max_attempts": 5, "mode": "standard"})
+
+
+@lru_cache(maxsize=1)
+def dynamodb() -> DynamoDBClient:
+    return boto3.client("dynamodb", region_name=get_settings().region, config=_CONFIG)
+
+
+@lru_cache(maxsize=1)
+def sqs() -> SQSClient:
+    return boto3.client("sqs", region_name=get_settings().region, config=_CONFIG)
+
+
+@lru_cache(maxsize=1)
+def s3() -> S3Client:
+    return boto3.client("s3", region_name=get_settings().region, config=_CONFIG)
+
+
+def reset() -> None:
+    """Forget the clients (tests that switch endpoints call this)."""
+    for factory in (dynamodb, sqs, s3):
+        factory.cache_clear()

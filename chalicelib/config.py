@@ -1,0 +1,68 @@
+"""Settings, read once from the environment (12-factor).
+
+Every resource name derives from ``RESOURCE_PREFIX`` (one per stage), so the same code
+runs against DynamoDB Local + moto, LocalStack, or AWS. Where AWS is comes from the
+standard ``AWS_ENDPOINT_URL*`` variables, which boto3 and PynamoDB read themselves.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Names and limits of one deployment stage."""
+
+    stage: str
+    prefix: str
+    region: str
+    max_receive_count: int
+    visibility_timeout: int
+
+    @property
+    def jobs_table(self) -> str:
+        return f"{self.prefix}-jobs"
+
+    @property
+    def datasets_table(self) -> str:
+        """Load state of each records table (progress, day buckets)."""
+        return f"{self.prefix}-datasets"
+
+    def records_table(self, name: str) -> str:
+        return f"{self.prefix}-{name}"
+
+    @property
+    def jobs_queue(self) -> str:
+        return f"{self.prefix}-jobs"
+
+    @property
+    def jobs_dlq(self) -> str:
+        return f"{self.prefix}-jobs-dlq"
+
+    @property
+    def bucket(self) -> str:
+        return f"{self.prefix}-files"
+
+
+def _int_env(name: str, default: int) -> int:
+    raw = os.environ.get(name, "")
+    try:
+        return int(raw) if raw else default
+    except ValueError as exc:
+        raise RuntimeError(f"environment variable {name} must be an integer, got {raw!r}") from exc
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The settings of this process, built from the environment on first use."""
+    stage = os.environ.get("STAGE", "local")
+    return Settings(
+        stage=stage,
+        prefix=os.environ.get("RESOURCE_PREFIX", f"jobsvc-{stage}"),
+        region=os.environ.get("AWS_DEFAULT_REGION", os.environ.get("AWS_REGION", "us-east-1")),
+        max_receive_count=_int_env("JOBS_MAX_RECEIVE_COUNT", 3),
+        visibility_timeout=_int_env("JOBS_VISIBILITY_TIMEOUT", 120),
+    )

@@ -1,0 +1,32 @@
+"""One error hierarchy. The API turns these into 4xx answers; the worker into job outcomes."""
+
+from __future__ import annotations
+
+
+class ServiceError(Exception):
+    """Base of every error this service raises on purpose."""
+
+
+class InvalidInput(ServiceError):
+    """Bad input: the message names the parameter or field and the rule it broke (HTTP 400)."""
+
+    def __init__(self, field: str, rule: str) -> None:
+        super().__init__(f"{field}: {rule}")
+        self.field = field
+        self.rule = rule
+
+
+class NotFound(ServiceError):
+    """The thing asked for does not exist (HTTP 404)."""
+
+
+class Unavailable(ServiceError):
+    """Temporarily unable to answer, e.g. a table still loading (HTTP 503)."""
+
+    def __init__(self, message: str, retry_after: int = 5) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class RetryableJobError(ServiceError):
+    """Raised by a job kind for a transient failure: the queue delivers the job again."""

@@ -1,0 +1,1 @@
+"""One job system for every kind of work: model, state machine, registry of kinds, queue, worker."""

@@ -1,0 +1,81 @@
+"""The job record in DynamoDB (PynamoDB model) and the statuses it moves through."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
+from pynamodb.models import Model
+
+from chalicelib.config import get_settings
+
+QUEUED = "queued"
+RUNNING = "running"
+SUCCEEDED = "succeeded"
+FAILED = "failed"
+CANCELLED = "cancelled"
+FINISHED = frozenset({SUCCEEDED, FAILED, CANCELLED})
+
+KIND_INDEX = "by_kind"
+
+
+class KindIndex(GlobalSecondaryIndex["Job"]):
+    """Jobs of one kind by launch time: listings page through it without reading full records."""
+
+    class Meta:
+        index_name = KIND_INDEX
+        projection = IncludeProjection(["name", "status"])
+
+    kind = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+class Job(Model):
+    """One unit of work of any kind. Every change of ``status`` is a conditional write."""
+
+    class Meta:
+        table_name = get_settings().jobs_table
+        region = get_settings().region
+
+    id = UnicodeAttribute(hash_key=True)
+    kind = UnicodeAttribute()
+    name = UnicodeAttribute()
+    params = JSONAttribute(default=dict)
+    status = UnicodeAttribute(default=QUEUED)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    started_at = UnicodeAttribute(null=True)
+    finished_at = UnicodeAttribute(null=True)
+    # Seconds the computation itself took (measured by the worker), set when finished.
+    duration = NumberAttribute(null=True)
+    progress = NumberAttribute(default=0)
+    # Incremented by every claim; a worker's writes are fenced by the attempt it claimed.
+    attempts = NumberAttribute(default=0)
+    # A running job whose lease has passed may be claimed again (its worker died).
+    lease_until = UnicodeAttribute(null=True)
+    result = JSONAttribute(null=True)
+    # Where a result too large for the item lives in S3 (key in the files bucket).
+    result_key = UnicodeAttribute(null=True)
+    error = UnicodeAttribute(null=True)
+
+    by_kind = KindIndex()
+
+    def to_public(self) -> dict[str, Any]:
+        """The job as ``GET /jobs/{id}`` shows it."""
+        view: dict[str, Any] = {
+            "id": self.id,
+            "kind": self.kind,
+            "name": self.name,
+            "status": self.status,
+            "params": self.params,
+            "created_at": self.created_at,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "duration": self.duration,
+            "progress": self.progress,
+            "attempts": self.attempts,
+        }
+        if self.error is not None:
+            view["error"] = self.error
+        return view

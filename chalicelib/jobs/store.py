@@ -1,0 +1,162 @@
+r"""The job state machine: every transition is one conditional write on the job record.
+
+    queued --claim--> running --succeed--> succeeded
+                         |  \--fail-----> failed
+                         \--release--> queued   (transient error: the queue retries)
+    queued | running --give_up--> failed        (the message reached the dead-letter queue)
+
+A worker's writes are fenced by the attempt number it claimed, so a duplicate delivery, or a
+worker whose lease ran out while another took over, can never store a second result or move a
+finished job back.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.expressions.condition import Condition
+
+from chalicelib import clock
+from chalicelib.errors import NotFound
+from chalicelib.jobs import results
+from chalicelib.jobs.kind import JobKind, Params
+from chalicelib.jobs.model import FAILED, FINISHED, QUEUED, RUNNING, SUCCEEDED, Job
+
+_CONDITION_FAILED = "ConditionalCheckFailedException"
+
+
+class ClaimOutcome(enum.Enum):
+    CLAIMED = "claimed"  # this delivery runs the job
+    FINISHED = "finished"  # already done: acknowledge the message, run nothing
+    BUSY = "busy"  # another delivery is running it: retry the message later
+    MISSING = "missing"  # no such job: acknowledge and drop
+
+
+@dataclass(frozen=True)
+class Claim:
+    outcome: ClaimOutcome
+    job: Job | None = None
+
+    @property
+    def attempt(self) -> int:
+        assert self.job is not None
+        return int(self.job.attempts)
+
+
+def new_job(kind: JobKind, params: Params, name: str | None = None) -> Job:
+    """Write a new ``queued`` job record (the id is fresh, so the write never overwrites)."""
+    stamp = clock.now_iso()
+    job = Job(
+        id=uuid.uuid4().hex,
+        kind=kind.name,
+        name=name or kind.default_name(params),
+        params=params,
+        status=QUEUED,
+        created_at=stamp,
+        updated_at=stamp,
+    )
+    job.save(condition=Job.id.does_not_exist())
+    return job
+
+
+def get_job(job_id: str) -> Job:
+    try:
+        return Job.get(job_id, consistent_read=True)
+    except DoesNotExist:
+        raise NotFound(f"job_id: no job with id {job_id!r}") from None
+
+
+def _conditional_update(job: Job, actions: list[Any], condition: Condition) -> bool:
+    """Apply ``actions`` if ``condition`` holds; False (and no change) if it does not."""
+    try:
+        job.update(actions=actions + [Job.updated_at.set(clock.now_iso())], condition=condition)
+    except UpdateError as exc:
+        if exc.cause_response_code == _CONDITION_FAILED:
+            return False
+        raise
+    return True
+
+
+def claim(job_id: str, lease_seconds: int) -> Claim:
+    """Move a queued job (or a running one whose lease expired) to running, for this delivery."""
+    moment = clock.now()
+    job = Job(id=job_id)
+    claimable = (Job.status == QUEUED) | ((Job.status == RUNNING) & (Job.lease_until < clock.iso(moment)))
+    actions = [
+        Job.status.set(RUNNING),
+        Job.attempts.add(1),
+        Job.started_at.set(clock.iso(moment)),
+        Job.lease_until.set(clock.iso(moment + timedelta(seconds=lease_seconds))),
+    ]
+    if _conditional_update(job, actions, Job.id.exists() & claimable):
+        return Claim(ClaimOutcome.CLAIMED, job)
+    try:
+        current = get_job(job_id)
+    except NotFound:
+        return Claim(ClaimOutcome.MISSING)
+    outcome = ClaimOutcome.FINISHED if current.status in FINISHED else ClaimOutcome.BUSY
+    return Claim(outcome, current)
+
+
+def _mine(job: Job, attempt: int) -> Condition:
+    return (Job.status == RUNNING) & (Job.attempts == attempt)
+
+
+def set_progress(job: Job, attempt: int, fraction: float) -> bool:
+    return _conditional_update(job, [Job.progress.set(round(fraction, 4))], _mine(job, attempt))
+
+
+def succeed(job: Job, attempt: int, result: Any, duration: float) -> bool:
+    """Store the result (in S3 when too large for the item); False if the job is no longer ours."""
+    stored = results.store(job.id, result)
+    actions = [
+        Job.status.set(SUCCEEDED),
+        Job.progress.set(1),
+        Job.duration.set(round(duration, 6)),
+        Job.finished_at.set(clock.now_iso()),
+        Job.lease_until.remove(),
+    ]
+    actions.append(Job.result_key.set(stored.key) if stored.key else Job.result.set(stored.inline))
+    return _conditional_update(job, actions, _mine(job, attempt))
+
+
+def fail(job: Job, attempt: int, error: str, duration: float | None = None) -> bool:
+    actions = [
+        Job.status.set(FAILED),
+        Job.error.set(error),
+        Job.finished_at.set(clock.now_iso()),
+        Job.lease_until.remove(),
+    ]
+    if duration is not None:
+        actions.append(Job.duration.set(round(duration, 6)))
+    return _conditional_update(job, actions, _mine(job, attempt))
+
+
+def release(job: Job, attempt: int, error: str) -> bool:
+    """Back to queued after a transient error, so the next delivery can claim it."""
+    actions = [Job.status.set(QUEUED), Job.error.set(error), Job.lease_until.remove()]
+    return _conditional_update(job, actions, _mine(job, attempt))
+
+
+def give_up(job_id: str, reason: str) -> bool:
+    """Fail a job whose message was dead-lettered; finished jobs are left as they are."""
+    job = Job(id=job_id)
+    actions = [
+        Job.status.set(FAILED),
+        Job.error.set(reason),
+        Job.finished_at.set(clock.now_iso()),
+        Job.lease_until.remove(),
+    ]
+    return _conditional_update(job, actions, Job.id.exists() & Job.status.is_in(QUEUED, RUNNING))
+
+
+def result_of(job: Job) -> Any:
+    """The job's result, wherever it is stored; None until it succeeded."""
+    if job.status != SUCCEEDED:
+        return None
+    return results.load(job.result_key) if job.result_key else job.result

@@ -1,0 +1,34 @@
+"""Accepting a job: validate its parameters, write its record, put its message on the queue."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from chalicelib.aws import queue
+from chalicelib.errors import InvalidInput, Unavailable
+from chalicelib.jobs import store
+from chalicelib.jobs.model import Job
+from chalicelib.jobs.registry import get_kind
+
+log = logging.getLogger(__name__)
+MAX_NAME_LENGTH = 200
+
+
+def submit(kind_name: str, raw_params: Mapping[str, Any], name: Any = None) -> Job:
+    """Queue a job of ``kind_name``; a job whose message cannot be sent is failed, not left queued."""
+    kind = get_kind(kind_name)
+    if name is not None and (not isinstance(name, str) or not 0 < len(name.strip()) <= MAX_NAME_LENGTH):
+        raise InvalidInput("name", f"must be a non-empty string of at most {MAX_NAME_LENGTH} characters")
+    params = kind.parse_params(raw_params)
+    job = store.new_job(kind, params, name.strip() if name else None)
+    try:
+        queue.send_job(job.id, job.kind)
+    except (BotoCoreError, ClientError) as exc:
+        log.exception("could not queue job %s", job.id)
+        store.give_up(job.id, f"could not be queued: {exc}")
+        raise Unavailable("the job queue is unavailable; the job was not started, try again") from exc
+    return job

@@ -1,0 +1,118 @@
+"""The worker: what the SQS-triggered Lambda does with each message of the jobs queue.
+
+Each message names a job. The worker claims it (a conditional write), runs its kind's
+function, and stores the outcome. It answers with the messages to deliver again
+(``batchItemFailures``): only transient trouble is retried; a job whose function raised is
+failed for good and its message acknowledged. Messages that keep failing go to the
+dead-letter queue, whose handler fails their jobs.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Iterable
+from typing import Any, Protocol
+
+from chalicelib.config import get_settings
+from chalicelib.errors import RetryableJobError
+from chalicelib.jobs import store
+from chalicelib.jobs.kind import Progress
+from chalicelib.jobs.model import Job
+from chalicelib.jobs.registry import get_kind
+
+log = logging.getLogger(__name__)
+PROGRESS_INTERVAL = 1.0  # seconds between progress writes
+
+
+class Message(Protocol):
+    """What the worker needs of an SQS record (Chalice's ``SQSRecord`` has it)."""
+
+    body: str
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+def job_id_of(body: str) -> str | None:
+    try:
+        job_id = json.loads(body).get("job_id")
+    except (ValueError, AttributeError):
+        return None
+    return job_id if isinstance(job_id, str) and job_id else None
+
+
+def receive_count(message: Message) -> int:
+    return int(message.to_dict().get("attributes", {}).get("ApproximateReceiveCount", "1"))
+
+
+def handle_jobs(messages: Iterable[Message]) -> dict[str, list[dict[str, str]]]:
+    """Process a batch; return the ids of the messages SQS should deliver again."""
+    failures = []
+    for message in messages:
+        try:
+            done = process(message.body, receive_count(message))
+        except Exception:  # infrastructure trouble (DynamoDB, S3): let the queue retry
+            log.exception("message %s will be retried", message.to_dict().get("messageId"))
+            done = False
+        if not done:
+            failures.append({"itemIdentifier": str(message.to_dict()["messageId"])})
+    return {"batchItemFailures": failures}
+
+
+def process(body: str, deliveries: int = 1) -> bool:
+    """Run the job a message names. True when the message is done with (acknowledge it)."""
+    job_id = job_id_of(body)
+    if job_id is None:
+        log.error("dropping a message that names no job: %.200s", body)
+        return True
+    claim = store.claim(job_id, lease_seconds=get_settings().visibility_timeout)
+    if claim.outcome is store.ClaimOutcome.BUSY:
+        return False
+    if claim.outcome is not store.ClaimOutcome.CLAIMED or claim.job is None:
+        return True
+    return _run(claim.job, claim.attempt, last_delivery=deliveries >= get_settings().max_receive_count)
+
+
+def _run(job: Job, attempt: int, last_delivery: bool) -> bool:
+    started = time.perf_counter()
+    try:
+        kind = get_kind(job.kind)
+        result = kind.run(dict(job.params or {}), _progress_reporter(job, attempt))
+    except RetryableJobError as exc:
+        if last_delivery:
+            store.fail(job, attempt, f"gave up after {attempt} attempts: {exc}")
+            return True
+        store.release(job, attempt, f"will retry: {exc}")
+        return False
+    except Exception as exc:
+        log.exception("job %s failed", job.id)
+        store.fail(job, attempt, f"{type(exc).__name__}: {exc}", time.perf_counter() - started)
+        return True
+    if not store.succeed(job, attempt, result, time.perf_counter() - started):
+        log.warning("job %s attempt %s finished after losing its claim; result discarded", job.id, attempt)
+    return True
+
+
+def _progress_reporter(job: Job, attempt: int) -> Progress:
+    last = 0.0
+
+    def report(fraction: float) -> None:
+        nonlocal last
+        if time.monotonic() - last >= PROGRESS_INTERVAL:
+            last = time.monotonic()
+            store.set_progress(job, attempt, min(max(fraction, 0.0), 1.0))
+
+    return report
+
+
+def handle_dead_letters(messages: Iterable[Message]) -> None:
+    """Fail the jobs whose messages were delivered too often without finishing."""
+    for message in messages:
+        job_id = job_id_of(message.body)
+        if job_id is None:
+            continue
+        deliveries = get_settings().max_receive_count
+        reason = f"gave up: its message was delivered {deliveries} times without finishing"
+        if store.give_up(job_id, reason):
+            log.error("job %s: %s", job_id, reason)

@@ -1,0 +1,1 @@
+"""The sales records behind ``/logs``: table registry, row parsing, loading and querying."""

@@ -1,0 +1,1 @@
+"""Infrastructure: resource definitions, provisioning, data, and the local AWS stack."""

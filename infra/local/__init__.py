@@ -1,0 +1,1 @@
+"""The embedded local AWS stack (no Docker): DynamoDB Local, moto server, the API, a Lambda runner."""

@@ -1,0 +1,107 @@
+"""Every AWS resource the service needs, defined once: tables (with indexes), queues, bucket.
+
+``provision`` creates them idempotently against whatever endpoint the environment points at
+(DynamoDB Local + moto, LocalStack, or AWS).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from chalicelib.config import Settings
+from chalicelib.jobs.model import KIND_INDEX
+from chalicelib.records.query import USER_INDEX
+from chalicelib.records.tables import TABLES
+
+DLQ_RETENTION_SECONDS = 14 * 24 * 3600
+
+
+def _string_keys(*names: str) -> list[dict[str, str]]:
+    return [{"AttributeName": name, "AttributeType": "S"} for name in names]
+
+
+def _key(hash_key: str, range_key: str | None = None) -> list[dict[str, str]]:
+    schema = [{"AttributeName": hash_key, "KeyType": "HASH"}]
+    if range_key:
+        schema.append({"AttributeName": range_key, "KeyType": "RANGE"})
+    return schema
+
+
+def table_definitions(settings: Settings) -> list[dict[str, Any]]:
+    """``CreateTable`` requests, on-demand billing."""
+    jobs = {
+        "TableName": settings.jobs_table,
+        "AttributeDefinitions": _string_keys("id", "kind", "created_at"),
+        "KeySchema": _key("id"),
+        "GlobalSecondaryIndexes": [{
+            "IndexName": KIND_INDEX,
+            "KeySchema": _key("kind", "created_at"),
+            "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["name", "status"]},
+        }],
+    }
+    datasets = {
+        "TableName": settings.datasets_table,
+        "AttributeDefinitions": _string_keys("name"),
+        "KeySchema": _key("name"),
+    }
+    records = [
+        {
+            "TableName": settings.records_table(table.name),
+            "AttributeDefinitions": _string_keys("day", "recency", "user_id"),
+            "KeySchema": _key("day", "recency"),
+            "GlobalSecondaryIndexes": [{
+                "IndexName": USER_INDEX,
+                "KeySchema": _key("user_id", "recency"),
+                "Projection": {"ProjectionType": "ALL"},
+            }],
+        }
+        for table in TABLES.values()
+    ]
+    return [{**table, "BillingMode": "PAY_PER_REQUEST"} for table in (jobs, datasets, *records)]
+
+
+def provision(settings: Settings, dynamodb: Any, sqs: Any, s3: Any) -> list[str]:
+    """Create what is missing; return a line per resource saying what was done."""
+    done = [_ensure_table(dynamodb, request) for request in table_definitions(settings)]
+    done += _ensure_queues(settings, sqs)
+    done.append(_ensure_bucket(settings, s3))
+    return done
+
+
+def _ensure_table(dynamodb: Any, request: dict[str, Any]) -> str:
+    name = request["TableName"]
+    try:
+        dynamodb.create_table(**request)
+    except dynamodb.exceptions.ResourceInUseException:
+        return f"table {name}: exists"
+    dynamodb.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+    return f"table {name}: created"
+
+
+def _ensure_queues(settings: Settings, sqs: Any) -> list[str]:
+    dlq_url = sqs.create_queue(
+        QueueName=settings.jobs_dlq, Attributes={"MessageRetentionPeriod": str(DLQ_RETENTION_SECONDS)}
+    )["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    attributes = {
+        "VisibilityTimeout": str(settings.visibility_timeout),
+        "RedrivePolicy": json.dumps(
+            {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(settings.max_receive_count)}
+        ),
+    }
+    url = sqs.create_queue(QueueName=settings.jobs_queue)["QueueUrl"]
+    sqs.set_queue_attributes(QueueUrl=url, Attributes=attributes)
+    return [
+        f"queue {settings.jobs_dlq}: ready",
+        f"queue {settings.jobs_queue}: ready (visibility {settings.visibility_timeout}s, "
+        f"dead-letter after {settings.max_receive_count} receives)",
+    ]
+
+
+def _ensure_bucket(settings: Settings, s3: Any) -> str:
+    try:
+        s3.create_bucket(Bucket=settings.bucket)
+    except (s3.exceptions.BucketAlreadyOwnedByYou, s3.exceptions.BucketAlreadyExists):
+        return f"bucket {settings.bucket}: exists"
+    return f"bucket {settings.bucket}: created"

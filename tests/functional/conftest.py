@@ -1,0 +1,73 @@
+"""Functional tests: the app in-process against moto's ``mock_aws`` (no servers)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from chalice.test import Client
+from moto import mock_aws
+
+from app import app
+from chalicelib.aws import clients, queue
+from chalicelib.config import get_settings
+from chalicelib.jobs.model import Job
+from chalicelib.records import datasets
+from chalicelib.records.datasets import Dataset
+from chalicelib.records.loader import load_csv
+from chalicelib.records.tables import SALES, SALES_DETAIL
+from infra import sales_data
+from infra.resources import provision
+
+ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_SQS", "AWS_ENDPOINT_URL_S3")
+
+
+def _forget_connections() -> None:
+    clients.reset()
+    queue.queue_url.cache_clear()
+    datasets.forget_cache()
+    for model in (Job, Dataset):
+        model._connection = None
+
+
+@contextmanager
+def mocked_aws() -> Iterator[None]:
+    """A fresh mocked AWS with the service's resources provisioned."""
+    with pytest.MonkeyPatch.context() as patch:
+        for variable in ENDPOINT_VARIABLES:
+            patch.delenv(variable, raising=False)
+        with mock_aws():
+            _forget_connections()
+            provision(get_settings(), clients.dynamodb(), clients.sqs(), clients.s3())
+            yield
+        _forget_connections()
+
+
+@pytest.fixture
+def aws() -> Iterator[None]:
+    with mocked_aws():
+        yield
+
+
+@pytest.fixture
+def client(aws: None) -> Iterator[Client]:
+    with Client(app, stage_name="local") as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path]]:
+    """Both tables loaded from a small generated data set, shared by a module's read-only tests."""
+    with mocked_aws():
+        files = sales_data.generate(tmp_path_factory.mktemp("data"), sales_rows=400, seed=7)
+        load_csv(SALES, files[0], threads=2, chunk_rows=50)
+        load_csv(SALES_DETAIL, files[1], threads=2, chunk_rows=50)
+        yield files
+
+
+@pytest.fixture
+def loaded_client(loaded: tuple[Path, Path]) -> Iterator[Client]:
+    with Client(app, stage_name="local") as test_client:
+        yield test_client
