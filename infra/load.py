@@ -17,7 +17,6 @@ from chalicelib.records.loader import LoadError, LoadProgress, load_csv
 from chalicelib.records.tables import TABLES, RecordTable
 from infra import sales_data
 
-
 _last_printed = [0.0]
 
 
@@ -27,8 +26,10 @@ def _print_progress(progress: LoadProgress) -> None:
         return
     _last_printed[0] = time.monotonic()
     percent = 100 * progress.rows_done / progress.rows_total if progress.rows_total else 100.0
-    line = (f"  {progress.table}: {progress.rows_done:,}/{progress.rows_total:,} rows ({percent:.0f}%), "
-            f"{progress.rate:,.0f} rows/s, {progress.rows_invalid:,} invalid")
+    line = (
+        f"  {progress.table}: {progress.rows_done:,}/{progress.rows_total:,} rows ({percent:.0f}%), "
+        f"{progress.rate:,.0f} rows/s, {progress.rows_invalid:,} invalid"
+    )
     sys.stdout.write(f"\r{line}   " if sys.stdout.isatty() else f"{line}\n")
     sys.stdout.flush()
 
@@ -45,8 +46,9 @@ def load_tables(data: Path, tables: list[RecordTable], threads: int = 8, replace
     ok = True
     for table in tables:
         try:
-            report = load_csv(table, data / table.csv_file, threads=threads, on_progress=_print_progress,
-                              replace=replace)
+            report = load_csv(
+                table, data / table.csv_file, threads=threads, on_progress=_print_progress, replace=replace
+            )
         except LoadError as exc:
             print(f"  {table.name}: not loaded: {exc}")
             ok = False
@@ -55,8 +57,11 @@ def load_tables(data: Path, tables: list[RecordTable], threads: int = 8, replace
             print(f"  {table.name}: already loaded from this file ({report.rows_done:,} rows)")
         else:
             resumed = f", resumed at line {report.resumed_from_line:,}" if report.resumed_from_line > 1 else ""
-            print(f"\r  {table.name}: {report.rows_done:,} rows loaded in {report.seconds:.1f} s "
-                  f"({report.rate:,.0f} rows/s){resumed}, {report.rows_invalid:,} invalid" + " " * 20)
+            summary = (
+                f"  {table.name}: {report.rows_done:,} rows loaded in {report.seconds:.1f} s "
+                f"({report.rate:,.0f} rows/s){resumed}, {report.rows_invalid:,} invalid"
+            )
+            print(f"\r{summary}{' ' * 20}" if sys.stdout.isatty() else summary)
         for error in report.errors:
             print(f"    {table.csv_file} {error}")
     return ok

@@ -34,11 +34,13 @@ def table_definitions(settings: Settings) -> list[dict[str, Any]]:
         "TableName": settings.jobs_table,
         "AttributeDefinitions": _string_keys("id", "kind", "created_at"),
         "KeySchema": _key("id"),
-        "GlobalSecondaryIndexes": [{
-            "IndexName": KIND_INDEX,
-            "KeySchema": _key("kind", "created_at"),
-            "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["name", "status"]},
-        }],
+        "GlobalSecondaryIndexes": [
+            {
+                "IndexName": KIND_INDEX,
+                "KeySchema": _key("kind", "created_at"),
+                "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["name", "status"]},
+            }
+        ],
     }
     datasets = {
         "TableName": settings.datasets_table,
@@ -50,11 +52,13 @@ def table_definitions(settings: Settings) -> list[dict[str, Any]]:
             "TableName": settings.records_table(table.name),
             "AttributeDefinitions": _string_keys("day", "recency", "user_id"),
             "KeySchema": _key("day", "recency"),
-            "GlobalSecondaryIndexes": [{
-                "IndexName": USER_INDEX,
-                "KeySchema": _key("user_id", "recency"),
-                "Projection": {"ProjectionType": "ALL"},
-            }],
+            "GlobalSecondaryIndexes": [
+                {
+                    "IndexName": USER_INDEX,
+                    "KeySchema": _key("user_id", "recency"),
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+            ],
         }
         for table in TABLES.values()
     ]

@@ -23,9 +23,14 @@ FIRST_MOMENT = datetime(2022, 2, 4, 10, 0, 24)
 LAST_DAY = datetime(2022, 4, 1)
 USER_POOL = 150_000  # ~111k distinct users appear among 203,847 orders, as in the original
 PIZZAS = {
-    "mexican pizza": (540, 780), "chefs pizza": (600, 840), "cheese pizza": (420, 660),
-    "italian pizza": (480, 720), "double pepperoni pizza": (560, 800), "chicken bbq pizza": (520, 760),
-    "margherita pizza": (390, 600), "vegetarian pizza": (450, 690),
+    "mexican pizza": (540, 780),
+    "chefs pizza": (600, 840),
+    "cheese pizza": (420, 660),
+    "italian pizza": (480, 720),
+    "double pepperoni pizza": (560, 800),
+    "chicken bbq pizza": (520, 760),
+    "margherita pizza": (390, 600),
+    "vegetarian pizza": (450, 690),
 }
 DRINKS = {"orange juice": (90, 150), "cola": (60, 120), "lemonade": (70, 130), "apple juice": (90, 150)}
 DRINK_SHARE = 0.27
@@ -35,9 +40,7 @@ def _moments(rng: random.Random, count: int) -> list[datetime]:
     """Order times over the period's opening hours (10:00-23:59), sorted, starting at FIRST_MOMENT."""
     days = (LAST_DAY - FIRST_MOMENT.replace(hour=0, minute=0, second=0)).days + 1
     start = FIRST_MOMENT.replace(hour=10, minute=0, second=0)
-    offsets = sorted(
-        rng.randrange(days) * 86_400 + rng.randrange(14 * 3600) for _ in range(count - 1)
-    )
+    offsets = sorted(rng.randrange(days) * 86_400 + rng.randrange(14 * 3600) for _ in range(count - 1))
     first = [FIRST_MOMENT]
     return first + [max(start + timedelta(seconds=offset), FIRST_MOMENT) for offset in offsets]
 

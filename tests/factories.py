@@ -26,8 +26,7 @@ def reference_latest(
     records = []
     for position, row in enumerate(rows):
         record: dict[str, Any] = {
-            column.name: int(row[column.name]) if column.kind == "int" else row[column.name]
-            for column in table.columns
+            column.name: int(row[column.name]) if column.kind == "int" else row[column.name] for column in table.columns
         }
         if from_date and record["date"] < from_date:
             continue

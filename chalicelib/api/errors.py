@@ -6,7 +6,7 @@ import functools
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
-from chalice import BadRequestError, NotFoundError, Response
+from chalice.app import BadRequestError, NotFoundError, Response
 
 from chalicelib.errors import InvalidInput, NotFound, Unavailable
 

@@ -20,7 +20,7 @@ FINISHED = frozenset({SUCCEEDED, FAILED, CANCELLED})
 KIND_INDEX = "by_kind"
 
 
-class KindIndex(GlobalSecondaryIndex["Job"]):
+class KindIndex(GlobalSecondaryIndex["Job"]):  # type: ignore[no-untyped-call]
     """Jobs of one kind by launch time: listings page through it without reading full records."""
 
     class Meta:

@@ -27,9 +27,7 @@ def store(job_id: str, result: Any) -> StoredResult:
     if len(body.encode()) <= INLINE_LIMIT:
         return StoredResult(inline=result)
     key = f"results/{job_id}.json"
-    clients.s3().put_object(
-        Bucket=get_settings().bucket, Key=key, Body=body.encode(), ContentType="application/json"
-    )
+    clients.s3().put_object(Bucket=get_settings().bucket, Key=key, Body=body.encode(), ContentType="application/json")
     return StoredResult(key=key)
 
 

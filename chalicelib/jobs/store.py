@@ -74,7 +74,7 @@ def get_job(job_id: str) -> Job:
 def _conditional_update(job: Job, actions: list[Any], condition: Condition) -> bool:
     """Apply ``actions`` if ``condition`` holds; False (and no change) if it does not."""
     try:
-        job.update(actions=actions + [Job.updated_at.set(clock.now_iso())], condition=condition)
+        job.update(actions=[*actions, Job.updated_at.set(clock.now_iso())], condition=condition)
     except UpdateError as exc:
         if exc.cause_response_code == _CONDITION_FAILED:
             return False
@@ -104,7 +104,9 @@ def claim(job_id: str, lease_seconds: int) -> Claim:
 
 
 def _mine(job: Job, attempt: int) -> Condition:
-    return (Job.status == RUNNING) & (Job.attempts == attempt)
+    """Still running under this attempt: the fence on every write a worker makes."""
+    condition: Condition = (Job.status == RUNNING) & (Job.attempts == attempt)
+    return condition
 
 
 def set_progress(job: Job, attempt: int, fraction: float) -> bool:

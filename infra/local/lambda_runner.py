@@ -16,12 +16,11 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from chalice import Chalice
-from chalice.app import SQSEventConfig
+from chalice.app import Chalice, SQSEventConfig
 
 from chalicelib.aws import clients
 
@@ -60,7 +59,7 @@ def sqs_sources(app: Chalice) -> list[Source]:
     return sources
 
 
-def to_record(message: dict[str, Any], queue_arn: str, region: str) -> dict[str, Any]:
+def to_record(message: Mapping[str, Any], queue_arn: str, region: str) -> dict[str, Any]:
     """An SQS message as Lambda hands it to a function."""
     return {
         "messageId": message["MessageId"],
@@ -79,8 +78,11 @@ def poll_once(source: Source, queue_url: str, queue_arn: str, region: str, wait_
     """Receive one batch, invoke the handler, delete what succeeded. Returns messages received."""
     sqs = clients.sqs()
     messages = sqs.receive_message(
-        QueueUrl=queue_url, MaxNumberOfMessages=source.batch_size, WaitTimeSeconds=wait_seconds,
-        AttributeNames=["All"], MessageAttributeNames=["All"],
+        QueueUrl=queue_url,
+        MaxNumberOfMessages=source.batch_size,
+        WaitTimeSeconds=wait_seconds,
+        AttributeNames=["All"],
+        MessageAttributeNames=["All"],
     ).get("Messages", [])
     if not messages:
         return 0

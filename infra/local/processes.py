@@ -29,8 +29,9 @@ def port_or_free(variable: str, default: int) -> int:
     return default
 
 
-def wait_until(ready: Callable[[], bool], what: str, timeout: float = 60.0,
-               process: subprocess.Popen[bytes] | None = None) -> None:
+def wait_until(
+    ready: Callable[[], bool], what: str, timeout: float = 60.0, process: subprocess.Popen[bytes] | None = None
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
@@ -51,8 +52,9 @@ class ProcessGroup:
         self.log_dir = log_dir
         self.children: list[tuple[str, subprocess.Popen[bytes]]] = []
 
-    def start(self, name: str, command: Sequence[str], env: dict[str, str] | None = None,
-              cwd: Path | None = None) -> subprocess.Popen[bytes]:
+    def start(
+        self, name: str, command: Sequence[str], env: dict[str, str] | None = None, cwd: Path | None = None
+    ) -> subprocess.Popen[bytes]:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log = (self.log_dir / f"{name}.log").open("wb")
         process = subprocess.Popen(
@@ -62,8 +64,7 @@ class ProcessGroup:
         return process
 
     def dead(self) -> list[str]:
-        return [f"{name} (exit {process.returncode})" for name, process in self.children
-                if process.poll() is not None]
+        return [f"{name} (exit {process.returncode})" for name, process in self.children if process.poll() is not None]
 
     def stop(self) -> None:
         for _, process in reversed(self.children):

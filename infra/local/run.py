@@ -2,7 +2,9 @@
 
 Starts DynamoDB Local and moto server, creates the resources, serves the API on
 http://127.0.0.1:8000 (``API_PORT``), runs the local Lambda runner, then loads the sales data
-(``/logs`` answers "loading, N%" meanwhile).
+from ``data/`` (``SALES_DATA_DIR``), generating it if absent; ``/logs`` answers "loading, N%"
+meanwhile. DynamoDB Local and moto listen on 8001 and 8002 when free (``DYNAMODB_PORT``,
+``MOTO_PORT``), else on any free port; the addresses are printed.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from pathlib import Path
 
 from chalicelib.aws import clients
 from chalicelib.config import get_settings
@@ -36,7 +39,7 @@ def main() -> None:
             print(f"  {name:<14} {url}")
         print(f"  logs           {CACHE / 'logs'}/")
         print("loading the sales data (GET /logs answers 503 'loading, N%' until done)...")
-        load_tables(ROOT / "data", list(TABLES.values()))
+        load_tables(Path(os.environ.get("SALES_DATA_DIR", ROOT / "data")), list(TABLES.values()))
         print(f"ready: try  curl '{stack.urls['api']}/logs?table_name=sales'   (Ctrl-C stops everything)")
         while not stack.group.dead():
             time.sleep(1)

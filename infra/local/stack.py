@@ -1,9 +1,9 @@
 """Start the local AWS stack and the service on it; used by ``make run``, the tests and the benchmarks.
 
-    DynamoDB Local (Java)  -> AWS_ENDPOINT_URL_DYNAMODB
-    moto server            -> AWS_ENDPOINT_URL_SQS, AWS_ENDPOINT_URL_S3
-    chalice local          -> the HTTP API
-    infra.local.lambda_runner -> the SQS handlers, as Lambda's event source mapping calls them
+DynamoDB Local (Java)  -> AWS_ENDPOINT_URL_DYNAMODB
+moto server            -> AWS_ENDPOINT_URL_SQS, AWS_ENDPOINT_URL_S3
+chalice local          -> the HTTP API
+infra.local.lambda_runner -> the SQS handlers, as Lambda's event source mapping calls them
 """
 
 from __future__ import annotations
@@ -47,9 +47,7 @@ class LocalStack:
     def start_aws(self, dynamodb_port: int, moto_port: int) -> dict[str, str]:
         """DynamoDB Local and moto server; returns the environment variables that reach them."""
         folder = dynamodb_local.ensure_installed(CACHE)
-        dynamodb = self.group.start(
-            "dynamodb-local", dynamodb_local.command(folder, dynamodb_port), cwd=self.log_dir
-        )
+        dynamodb = self.group.start("dynamodb-local", dynamodb_local.command(folder, dynamodb_port), cwd=self.log_dir)
         moto = self.group.start("moto-server", [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(moto_port)])
         self.urls["dynamodb"] = f"http://127.0.0.1:{dynamodb_port}"
         self.urls["sqs+s3 (moto)"] = f"http://127.0.0.1:{moto_port}"
@@ -71,9 +69,19 @@ class LocalStack:
         """The Chalice app over real HTTP (``chalice local``, stage ``local``)."""
         api = self.group.start(
             "api",
-            [str(BIN / "chalice"), "local", "--stage", "local", "--host", "127.0.0.1",
-             "--port", str(port), "--no-autoreload"],
-            env=self.env, cwd=ROOT,
+            [
+                str(BIN / "chalice"),
+                "local",
+                "--stage",
+                "local",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--no-autoreload",
+            ],
+            env=self.env,
+            cwd=ROOT,
         )
         self.urls["api"] = f"http://127.0.0.1:{port}"
         wait_until(lambda: _answers(f"{self.urls['api']}/health"), "the API (chalice local)", process=api)
@@ -83,7 +91,8 @@ class LocalStack:
         self.group.start(
             "worker",
             [sys.executable, "-m", "infra.local.lambda_runner", "--concurrency", str(concurrency)],
-            env=self.env, cwd=ROOT,
+            env=self.env,
+            cwd=ROOT,
         )
 
     def stop(self) -> None:

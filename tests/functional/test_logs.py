@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 import pytest
@@ -13,7 +14,7 @@ from chalicelib.records.tables import SALES, SALES_DETAIL
 from tests.factories import reference_latest
 
 
-def get_logs(client: Client, **params: str) -> tuple[int, dict]:
+def get_logs(client: Client, **params: str) -> tuple[int, dict[str, Any]]:
     response = client.http.get(f"/logs?{urlencode(params)}")
     return response.status_code, json.loads(response.body)
 
@@ -70,7 +71,8 @@ def test_user_id_and_from_date_together(loaded_client: Client, loaded: tuple[Pat
 
 def test_unknown_user_gets_an_empty_list(loaded_client: Client, loaded: tuple[Path, Path]) -> None:
     assert get_logs(loaded_client, table_name="sales", user_id="zzzzzz") == (
-        200, {"table_name": "sales", "records": [], "items_read": 0}
+        200,
+        {"table_name": "sales", "records": [], "items_read": 0},
     )
 
 

@@ -1,0 +1,289 @@
+"""The metric job end to end in-process: /launch, the queue, the worker (as the local Lambda runner
+calls it), /get_result; and the job state machine under duplicate delivery, failure and the DLQ."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from chalice.test import Client
+
+from app import app
+from chalicelib.aws import clients
+from chalicelib.config import get_settings
+from chalicelib.errors import RetryableJobError
+from chalicelib.jobs import store
+from chalicelib.jobs.kind import Params, Progress
+from chalicelib.jobs.model import Job
+from chalicelib.jobs.registry import KINDS
+from infra.local.lambda_runner import Source, poll_once, sqs_sources
+
+
+class Queues:
+    """Deliver the queued messages to the app's handlers the way the local Lambda runner does."""
+
+    def __init__(self) -> None:
+        self.sources: dict[str, Source] = {source.queue: source for source in sqs_sources(app)}
+        self.sqs = clients.sqs()
+
+    def url(self, queue: str) -> str:
+        return self.sqs.get_queue_url(QueueName=queue)["QueueUrl"]
+
+    def deliver(self, queue: str | None = None) -> int:
+        queue = queue or get_settings().jobs_queue
+        url = self.url(queue)
+        arn = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        return poll_once(self.sources[queue], url, arn, "us-east-1", wait_seconds=0)
+
+    def waiting(self, queue: str | None = None) -> int:
+        attributes = self.sqs.get_queue_attributes(
+            QueueUrl=self.url(queue or get_settings().jobs_queue),
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"])
+
+    def retry_at_once(self) -> None:
+        """Visibility timeout 0: a message not acknowledged is visible again right away."""
+        self.sqs.set_queue_attributes(
+            QueueUrl=self.url(get_settings().jobs_queue), Attributes={"VisibilityTimeout": "0"}
+        )
+
+
+@pytest.fixture
+def queues(aws: None) -> Queues:
+    return Queues()
+
+
+@pytest.fixture
+def metric_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Replace the metric's computation with one that records each call and returns 'result-N'."""
+    calls: list[str] = []
+
+    def run(params: Params, progress: Progress) -> str:
+        calls.append("run")
+        return f"result-{len(calls)}"
+
+    monkeypatch.setitem(KINDS, "metric", replace(KINDS["metric"], run=run))
+    yield calls
+
+
+def failing_metric(monkeypatch: pytest.MonkeyPatch, error: Exception) -> list[str]:
+    calls: list[str] = []
+
+    def run(params: Params, progress: Progress) -> Any:
+        calls.append("run")
+        raise error
+
+    monkeypatch.setitem(KINDS, "metric", replace(KINDS["metric"], run=run))
+    return calls
+
+
+def launch(client: Client, body: dict[str, Any] | None = None) -> str:
+    response = client.http.post(
+        "/launch", body=json.dumps(body) if body is not None else "", headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 202, response.body
+    return str(json.loads(response.body)["job_id"])
+
+
+def result_of(client: Client, job_id: str) -> dict[str, Any]:
+    response = client.http.get(f"/get_result?job_id={job_id}")
+    assert response.status_code == 200
+    return dict(json.loads(response.body))
+
+
+def test_a_launched_metric_is_queued_then_computed_exactly(client: Client, queues: Queues) -> None:
+    job_id = launch(client)
+    assert result_of(client, job_id) == {"job_id": job_id, "status": "queued", "result": None}
+
+    assert queues.deliver() == 1
+
+    answer = result_of(client, job_id)
+    assert answer["status"] == "succeeded"
+    assert answer["result"].isdigit()
+    # The expected value is sum(i*i for i < 10**7) / 2 ~ 1.67e20; its spread is ~1e17.
+    assert abs(int(answer["result"]) - 166_666_658_333_333_500_000) < 10**18
+    assert queues.waiting() == 0
+
+
+def test_the_job_record_shows_the_lifecycle(client: Client, queues: Queues) -> None:
+    job_id = launch(client, {"name": "nightly metric"})
+    queues.deliver()
+    job = json.loads(client.http.get(f"/jobs/{job_id}").body)
+    assert job["kind"] == "metric" and job["name"] == "nightly metric" and job["status"] == "succeeded"
+    assert job["attempts"] == 1 and job["progress"] == 1 and job["duration"] > 0
+    assert job["created_at"] <= job["started_at"] <= job["finished_at"]
+    assert job["finished_at"].endswith("Z")
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [('{"n": 5}', "n"), ("{not json", "body"), ("[1, 2]", "body"), ('{"name": ""}', "name"), ('{"name": 7}', "name")],
+)
+def test_launch_rejects_bad_bodies_naming_the_field(client: Client, body: str, field: str) -> None:
+    response = client.http.post("/launch", body=body, headers={"Content-Type": "application/json"})
+    assert response.status_code == 400
+    assert json.loads(response.body)["Message"].startswith(f"{field}:")
+
+
+def test_unknown_and_missing_job_ids(client: Client) -> None:
+    missing = client.http.get("/get_result")
+    assert missing.status_code == 400 and "job_id" in json.loads(missing.body)["Message"]
+    for path in ("/get_result?job_id=0123456789abcdef", "/jobs/0123456789abcdef"):
+        response = client.http.get(path)
+        assert response.status_code == 404
+        assert "0123456789abcdef" in json.loads(response.body)["Message"]
+
+
+def test_a_duplicate_delivery_never_runs_a_finished_job_again(
+    client: Client, queues: Queues, metric_calls: list[str]
+) -> None:
+    job_id = launch(client)
+    queues.sqs.send_message(QueueUrl=queues.url(get_settings().jobs_queue), MessageBody=json.dumps({"job_id": job_id}))
+
+    while queues.deliver():
+        pass
+
+    assert metric_calls == ["run"]
+    assert result_of(client, job_id)["result"] == "result-1"
+    assert store.get_job(job_id).attempts == 1
+    assert queues.waiting() == 0
+
+
+def test_a_delivery_while_another_runs_the_job_is_retried_later(
+    client: Client, queues: Queues, metric_calls: list[str]
+) -> None:
+    job_id = launch(client)
+    store.claim(job_id, lease_seconds=300)  # another worker holds it
+
+    queues.deliver()
+
+    assert metric_calls == []
+    assert queues.waiting() == 1  # not acknowledged: it comes back after the visibility timeout
+    assert store.get_job(job_id).status == "running"
+
+
+def test_a_job_whose_worker_died_is_run_again_after_its_lease(
+    client: Client, queues: Queues, metric_calls: list[str]
+) -> None:
+    job_id = launch(client)
+    store.claim(job_id, lease_seconds=-1)  # a worker claimed it and vanished
+
+    queues.deliver()
+
+    job = store.get_job(job_id)
+    assert (job.status, job.attempts, store.result_of(job)) == ("succeeded", 2, "result-1")
+
+
+def test_a_worker_that_lost_its_claim_cannot_store_a_second_result(aws: None) -> None:
+    job = store.new_job(KINDS["metric"], {})
+    stale = store.claim(job.id, lease_seconds=-1)
+    current = store.claim(job.id, lease_seconds=60)
+    assert stale.job is not None and current.job is not None
+    assert (stale.attempt, current.attempt) == (1, 2)
+
+    assert store.succeed(current.job, current.attempt, "from attempt 2", 0.1)
+    assert not store.succeed(stale.job, stale.attempt, "from attempt 1", 0.1)
+    assert not store.fail(stale.job, stale.attempt, "late failure")
+
+    final = store.get_job(job.id)
+    assert (final.status, store.result_of(final)) == ("succeeded", "from attempt 2")
+
+
+def test_an_exception_fails_the_job_with_its_error_and_is_not_retried(
+    client: Client, queues: Queues, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = failing_metric(monkeypatch, ValueError("the coin landed on its edge"))
+    queues.retry_at_once()
+    job_id = launch(client)
+
+    queues.deliver()
+    queues.deliver()
+
+    answer = result_of(client, job_id)
+    assert answer == {
+        "job_id": job_id,
+        "status": "failed",
+        "result": None,
+        "error": "ValueError: the coin landed on its edge",
+    }
+    assert calls == ["run"] and queues.waiting() == 0
+
+
+def test_a_transient_error_is_retried_then_fails_on_the_last_delivery(
+    client: Client, queues: Queues, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = failing_metric(monkeypatch, RetryableJobError("upstream busy"))
+    queues.retry_at_once()
+    job_id = launch(client)
+
+    assert store.get_job(job_id).status == "queued"
+    queues.deliver()
+    assert store.get_job(job_id).status == "queued"  # released for the next delivery
+    while queues.deliver():
+        pass
+
+    job = store.get_job(job_id)
+    assert len(calls) == get_settings().max_receive_count
+    assert job.status == "failed" and job.error == "gave up after 3 attempts: upstream busy"
+
+
+def test_a_message_that_keeps_failing_lands_in_the_dlq_and_its_job_fails(
+    client: Client, queues: Queues, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    job_id = launch(client)
+    queues.retry_at_once()
+    with monkeypatch.context() as patch:
+        patch.setattr(store, "claim", lambda *args, **kwargs: (_ for _ in ()).throw(RuntimeError("DynamoDB down")))
+        for _ in range(get_settings().max_receive_count):
+            assert queues.deliver() == 1
+        assert queues.deliver() == 0  # the next receive moves it to the dead-letter queue
+
+    assert queues.waiting() == 0 and queues.waiting(get_settings().jobs_dlq) == 1
+    assert store.get_job(job_id).status == "queued"
+
+    assert queues.deliver(get_settings().jobs_dlq) == 1
+
+    job = store.get_job(job_id)
+    assert job.status == "failed"
+    assert job.error == "gave up: its message was delivered 3 times without finishing"
+    assert queues.waiting(get_settings().jobs_dlq) == 0
+
+
+def test_the_handler_reports_only_the_failed_messages_of_a_batch(client: Client, metric_calls: list[str]) -> None:
+    ready, busy = launch(client), launch(client)
+    store.claim(busy, lease_seconds=300)
+    event = client.events.generate_sqs_event(
+        message_bodies=[json.dumps({"job_id": ready}), json.dumps({"job_id": busy})],
+        queue_name=get_settings().jobs_queue,
+    )
+    for number, record in enumerate(event["Records"]):
+        record["messageId"] = f"message-{number}"
+
+    response = client.lambda_.invoke("run_jobs", event)
+
+    assert response.payload == {"batchItemFailures": [{"itemIdentifier": "message-1"}]}
+    assert store.get_job(ready).status == "succeeded"
+
+
+def test_a_message_naming_no_job_is_dropped(queues: Queues) -> None:
+    url = queues.url(get_settings().jobs_queue)
+    queues.sqs.send_message(QueueUrl=url, MessageBody="not json")
+    queues.sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"job_id": "does-not-exist"}))
+    while queues.deliver():
+        pass
+    assert queues.waiting() == 0
+
+
+def test_a_job_that_cannot_be_queued_is_failed_not_left_queued(client: Client, queues: Queues) -> None:
+    queues.sqs.delete_queue(QueueUrl=queues.url(get_settings().jobs_queue))
+
+    response = client.http.post("/launch")
+
+    assert response.status_code == 503
+    assert "queue" in json.loads(response.body)["Message"]
+    [job] = list(Job.scan())
+    assert job.status == "failed" and (job.error or "").startswith("could not be queued")

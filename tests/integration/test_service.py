@@ -1,0 +1,137 @@
+"""The service through real HTTP on the local stack: /health, /logs, /launch, /get_result, /jobs,
+the worker running jobs from SQS, and a message that keeps failing ending in the DLQ."""
+
+from __future__ import annotations
+
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+import requests
+
+from chalicelib.records.tables import SALES, SALES_DETAIL
+from tests.factories import reference_latest
+from tests.integration.conftest import SALES_ROWS, Service
+
+pytestmark = pytest.mark.integration
+
+
+def get(service: Service, path: str, **params: str) -> requests.Response:
+    return requests.get(f"{service.api}{path}", params=params, timeout=10)
+
+
+def wait_for_status(service: Service, job_id: str, statuses: set[str], timeout: float = 30) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        answer = get(service, "/get_result", job_id=job_id).json()
+        if answer["status"] in statuses:
+            return dict(answer)
+        time.sleep(0.05)
+    raise AssertionError(f"job {job_id} did not reach {statuses} in {timeout} s: {answer}")
+
+
+def test_health(service: Service) -> None:
+    response = get(service, "/health")
+    assert response.status_code == 200 and response.json()["status"] == "ok"
+
+
+def test_the_loader_reported_every_row(service: Service) -> None:
+    summaries = [line.strip() for line in service.load_output.splitlines() if "rows loaded" in line]
+    assert [line.split(" in ")[0] for line in summaries] == [
+        f"sales: {SALES_ROWS:,} rows loaded",
+        f"sales_detail: {sum(1 for _ in service.data[1].open()) - 1:,} rows loaded",
+    ]
+    assert all(line.endswith(", 0 invalid") for line in summaries)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"from_date": "2022-03-20"}, {"from_date": "2022-04-01 20:00:00"}, {"from_date": "2023-01-01"}],
+)
+def test_logs_over_http_match_the_files(service: Service, params: dict[str, str]) -> None:
+    for table, path in ((SALES, service.data[0]), (SALES_DETAIL, service.data[1])):
+        response = get(service, "/logs", table_name=table.name, **params)
+        assert response.status_code == 200
+        body = response.json()
+        assert body["records"] == reference_latest(table, path, from_date=params.get("from_date"))
+        assert body["items_read"] == len(body["records"]) <= 100
+
+
+def test_logs_of_one_user(service: Service) -> None:
+    user = reference_latest(SALES, service.data[0])[0]["user_id"]
+    body = get(service, "/logs", table_name="sales", user_id=user).json()
+    assert body["records"] == reference_latest(SALES, service.data[0], user_id=user)
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({}, "table_name"),
+        ({"table_name": "orders"}, "table_name"),
+        ({"table_name": "sales", "from_date": "2022-02-31"}, "from_date"),
+    ],
+)
+def test_bad_logs_requests_get_400_naming_the_parameter(service: Service, params: dict[str, str], field: str) -> None:
+    response = get(service, "/logs", **params)
+    assert response.status_code == 400
+    assert response.json()["Message"].startswith(f"{field}:")
+
+
+def test_a_launched_metric_succeeds_with_an_exact_integer(service: Service) -> None:
+    response = requests.post(f"{service.api}/launch", timeout=10)
+    assert response.status_code == 202
+    job_id = response.json()["job_id"]
+
+    answer = wait_for_status(service, job_id, {"succeeded", "failed"})
+
+    assert answer["status"] == "succeeded" and answer["result"].isdigit()
+    assert abs(int(answer["result"]) - 166_666_658_333_333_500_000) < 10**18
+    job = get(service, f"/jobs/{job_id}").json()
+    assert job["attempts"] == 1 and job["duration"] > 0
+
+
+def test_many_launches_at_once_all_finish(service: Service) -> None:
+    with ThreadPoolExecutor(8) as pool:
+        ids = list(pool.map(lambda _: requests.post(f"{service.api}/launch", timeout=10).json()["job_id"], range(12)))
+    answers = [wait_for_status(service, job_id, {"succeeded", "failed"}) for job_id in ids]
+    assert len(set(ids)) == 12
+    assert {answer["status"] for answer in answers} == {"succeeded"}
+    assert len({answer["result"] for answer in answers}) == 12
+
+
+def test_unknown_and_missing_job_ids(service: Service) -> None:
+    assert get(service, "/get_result", job_id="no-such-job").status_code == 404
+    assert get(service, "/jobs/no-such-job").status_code == 404
+    assert get(service, "/get_result").status_code == 400
+
+
+def test_a_message_that_keeps_failing_ends_in_the_dlq_and_fails_its_job(service: Service) -> None:
+    """A job held by a worker that never finishes: every delivery is retried until SQS dead-letters it."""
+    job_id = "held-by-a-lost-worker"
+    service.dynamodb().put_item(
+        TableName="jobsvc-local-jobs",
+        Item={
+            "id": {"S": job_id},
+            "kind": {"S": "metric"},
+            "name": {"S": "stuck"},
+            "params": {"S": "{}"},
+            "status": {"S": "running"},
+            "attempts": {"N": "1"},
+            "progress": {"N": "0"},
+            "created_at": {"S": "2026-01-01T00:00:00.000Z"},
+            "updated_at": {"S": "2026-01-01T00:00:00.000Z"},
+            "lease_until": {"S": "2999-01-01T00:00:00.000Z"},
+        },
+    )
+    sqs = service.sqs()
+    sqs.send_message(
+        QueueUrl=sqs.get_queue_url(QueueName="jobsvc-local-jobs")["QueueUrl"],
+        MessageBody=json.dumps({"job_id": job_id}),
+    )
+
+    answer = wait_for_status(service, job_id, {"failed", "succeeded"}, timeout=40)
+
+    assert answer["status"] == "failed"
+    assert answer["error"] == "gave up: its message was delivered 2 times without finishing"
