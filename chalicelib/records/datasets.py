@@ -7,8 +7,6 @@ buckets exist, newest first.
 
 from __future__ import annotations
 
-import time
-
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.models import Model
@@ -18,7 +16,6 @@ from chalicelib.errors import Unavailable
 
 LOADING = "loading"
 READY = "ready"
-_CACHE_SECONDS = 10.0
 
 
 class Dataset(Model):
@@ -45,17 +42,11 @@ class Dataset(Model):
         return int(100 * int(self.rows_loaded) / int(self.rows_total)) if self.rows_total else 0
 
 
-_ready: dict[str, tuple[float, Dataset]] = {}
-
-
 def ready_dataset(name: str) -> Dataset:
     """The table's state if it is fully loaded; ``Unavailable`` with its progress if not.
 
-    A loaded table stays loaded, so its state is cached for a few seconds per process.
+    Read on every request (one GetItem, ~1 ms): a cached "ready" would hide a reload in progress.
     """
-    cached = _ready.get(name)
-    if cached and time.monotonic() - cached[0] < _CACHE_SECONDS:
-        return cached[1]
     try:
         dataset = Dataset.get(name)
     except DoesNotExist:
@@ -65,9 +56,4 @@ def ready_dataset(name: str) -> Dataset:
             f"table_name: table {name!r} is loading: {dataset.percent}% "
             f"({int(dataset.rows_loaded):,} of {int(dataset.rows_total):,} rows); try again shortly"
         )
-    _ready[name] = (time.monotonic(), dataset)
     return dataset
-
-
-def forget_cache() -> None:
-    _ready.clear()

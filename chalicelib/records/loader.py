@@ -168,8 +168,8 @@ def _dataset_for(table: RecordTable, path: Path, print_: str, replace: bool) -> 
         return dataset
     if dataset is not None and not replace:
         raise LoadError(f"table {table.name} holds another file ({dataset.source}); load with --replace to swap it")
-    if dataset is not None:
-        clear_table(get_settings().records_table(table.name))
+    replaced = dataset is not None
+    # Saved before the old rows go, so /logs answers "loading" from this moment on.
     dataset = Dataset(
         name=table.name,
         source=str(path.name),
@@ -178,7 +178,8 @@ def _dataset_for(table: RecordTable, path: Path, print_: str, replace: bool) -> 
         updated_at=clock.now_iso(),
     )
     dataset.save()
-    datasets.forget_cache()
+    if replaced:
+        clear_table(get_settings().records_table(table.name))
     return dataset
 
 
@@ -248,12 +249,17 @@ def write_requests(table_name: str, requests: list[Any]) -> None:
             raise RuntimeError(f"{len(pending)} writes to {table_name} still unprocessed after retries")
 
 
-def clear_table(table_name: str) -> None:
-    """Delete every item (used only when a table is loaded from a different file)."""
-    paginator = clients.dynamodb().get_paginator("scan")
-    pages = paginator.paginate(
-        TableName=table_name, ProjectionExpression="#d, recency", ExpressionAttributeNames={"#d": "day"}
+def clear_table(table_name: str, threads: int = 8) -> None:
+    """Delete every item, a scan page per task (used only when a table is loaded from another file)."""
+    pages = (
+        clients.dynamodb()
+        .get_paginator("scan")
+        .paginate(TableName=table_name, ProjectionExpression="#d, recency", ExpressionAttributeNames={"#d": "day"})
     )
-    for page in pages:
-        keys = [{"day": item["day"], "recency": item["recency"]} for item in page["Items"]]
-        write_requests(table_name, [{"DeleteRequest": {"Key": key}} for key in keys])
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        deletions = [
+            pool.submit(write_requests, table_name, [{"DeleteRequest": {"Key": item}} for item in page["Items"]])
+            for page in pages
+        ]
+        for deletion in deletions:
+            deletion.result()

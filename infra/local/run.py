@@ -10,6 +10,7 @@ meanwhile. DynamoDB Local and moto listen on 8001 and 8002 when free (``DYNAMODB
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -24,7 +25,14 @@ from infra.local.stack import CACHE, ROOT, LocalStack
 from infra.resources import provision
 
 
+def _stop_on_signal(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> None:
+    # Explicit handlers: SIGTERM, and SIGINT even where the shell started us with it ignored.
+    signal.signal(signal.SIGINT, _stop_on_signal)
+    signal.signal(signal.SIGTERM, _stop_on_signal)
     api_port = int(os.environ.get("API_PORT", "8000"))
     stack = LocalStack(CACHE / "logs")
     try:

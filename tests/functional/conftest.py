@@ -14,7 +14,6 @@ from app import app
 from chalicelib.aws import clients, queue
 from chalicelib.config import get_settings
 from chalicelib.jobs.model import Job
-from chalicelib.records import datasets
 from chalicelib.records.datasets import Dataset
 from chalicelib.records.loader import load_csv
 from chalicelib.records.tables import SALES, SALES_DETAIL
@@ -27,7 +26,6 @@ ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDP
 def _forget_connections() -> None:
     clients.reset()
     queue.queue_url.cache_clear()
-    datasets.forget_cache()
     for model in (Job, Dataset):
         model._connection = None
 

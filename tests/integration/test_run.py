@@ -1,4 +1,4 @@
-"""``make run``'s program: it starts everything, serves the loaded data, and Ctrl-C stops it all."""
+"""``make run``'s program: it starts everything, serves the loaded data, and Ctrl-C (or SIGTERM) stops it all."""
 
 from __future__ import annotations
 
@@ -25,7 +25,8 @@ def listening(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
-def test_run_serves_the_data_and_ctrl_c_stops_every_process(tmp_path: Path) -> None:
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_run_serves_the_data_and_a_stop_signal_ends_every_process(tmp_path: Path, stop: signal.Signals) -> None:
     sales_data.generate(tmp_path, sales_rows=300, seed=2)
     ports = {"API_PORT": free_port(), "DYNAMODB_PORT": free_port(), "MOTO_PORT": free_port()}
     env = {**os.environ, "SALES_DATA_DIR": str(tmp_path), **{name: str(port) for name, port in ports.items()}}
@@ -50,7 +51,7 @@ def test_run_serves_the_data_and_ctrl_c_stops_every_process(tmp_path: Path) -> N
         answer = requests.get(f"http://127.0.0.1:{ports['API_PORT']}/logs?table_name=sales", timeout=10).json()
         assert len(answer["records"]) == 100
 
-        run.send_signal(signal.SIGINT)
+        run.send_signal(stop)
         assert run.wait(timeout=30) == 0
     finally:
         if run.poll() is None:

@@ -26,7 +26,7 @@ _SUM_J2 = (_BITS * np.arange(8) ** 2).sum(axis=1).astype(np.int64)
 
 
 def calculate_metric_plain(n: int = N) -> int:
-    """The seed's version, verbatim but for ``n``: about 5 s for 10**7."""
+    """The seed's version, verbatim but for ``n``: about 2.8 s for 10**7 here."""
     result = 0
     for i in range(n):
         if random.randint(0, 1):
@@ -50,7 +50,7 @@ def sum_of_picked_squares(coins: bytes, n: int) -> int:
 
 
 def calculate_metric(n: int = N, rng: random.Random | None = None) -> int:
-    """Same distribution as the seed's (independent fair coins), exact integer, ~100x faster."""
+    """Same distribution as the seed's (independent fair coins), exact integer; ~11 ms, ~250x faster."""
     coins = (rng or random).getrandbits(n).to_bytes((n + 7) // 8, "little") if n else b""
     return sum_of_picked_squares(coins, n)
 
