@@ -6,7 +6,7 @@ from typing import Any
 
 from chalice.app import Chalice, SQSEvent
 
-from chalicelib.api import health, jobs, logs, metric
+from chalicelib.api import calculations, health, jobs, logs, metric
 from chalicelib.config import get_settings
 from chalicelib.jobs import worker
 
@@ -16,6 +16,7 @@ app.register_blueprint(health.bp)
 app.register_blueprint(logs.bp)
 app.register_blueprint(metric.bp)
 app.register_blueprint(jobs.bp)
+app.register_blueprint(calculations.bp)
 
 
 @app.on_sqs_message(queue=get_settings().jobs_queue, batch_size=5)

@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from chalicelib.config import Settings
-from chalicelib.jobs.model import KIND_INDEX
+from chalicelib.jobs.model import KIND_INDEX, LISTED
 from chalicelib.records.query import USER_INDEX
 from chalicelib.records.tables import TABLES
 
@@ -32,13 +32,13 @@ def table_definitions(settings: Settings) -> list[dict[str, Any]]:
     """``CreateTable`` requests, on-demand billing."""
     jobs = {
         "TableName": settings.jobs_table,
-        "AttributeDefinitions": _string_keys("id", "kind", "created_at"),
+        "AttributeDefinitions": _string_keys("id", "kind", "created_key"),
         "KeySchema": _key("id"),
         "GlobalSecondaryIndexes": [
             {
                 "IndexName": KIND_INDEX,
-                "KeySchema": _key("kind", "created_at"),
-                "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["name", "status"]},
+                "KeySchema": _key("kind", "created_key"),
+                "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": list(LISTED)},
             }
         ],
     }

@@ -18,6 +18,8 @@ CANCELLED = "cancelled"
 FINISHED = frozenset({SUCCEEDED, FAILED, CANCELLED})
 
 KIND_INDEX = "by_kind"
+# What a listing shows of each job, projected into the index.
+LISTED = ("name", "status", "created_at")
 
 
 class KindIndex(GlobalSecondaryIndex["Job"]):  # type: ignore[no-untyped-call]
@@ -25,10 +27,10 @@ class KindIndex(GlobalSecondaryIndex["Job"]):  # type: ignore[no-untyped-call]
 
     class Meta:
         index_name = KIND_INDEX
-        projection = IncludeProjection(["name", "status"])
+        projection = IncludeProjection(list(LISTED))
 
     kind = UnicodeAttribute(hash_key=True)
-    created_at = UnicodeAttribute(range_key=True)
+    created_key = UnicodeAttribute(range_key=True)
 
 
 class Job(Model):
@@ -44,6 +46,8 @@ class Job(Model):
     params = JSONAttribute(default=dict)
     status = UnicodeAttribute(default=QUEUED)
     created_at = UnicodeAttribute()
+    # ``created_at#id``: the index's sort key, unique, so equal launch times still have one order.
+    created_key = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     started_at = UnicodeAttribute(null=True)
     finished_at = UnicodeAttribute(null=True)

@@ -51,13 +51,15 @@ class Claim:
 def new_job(kind: JobKind, params: Params, name: str | None = None) -> Job:
     """Write a new ``queued`` job record (the id is fresh, so the write never overwrites)."""
     stamp = clock.now_iso()
+    job_id = uuid.uuid4().hex
     job = Job(
-        id=uuid.uuid4().hex,
+        id=job_id,
         kind=kind.name,
         name=name or kind.default_name(params),
         params=params,
         status=QUEUED,
         created_at=stamp,
+        created_key=f"{stamp}#{job_id}",
         updated_at=stamp,
     )
     job.save(condition=Job.id.does_not_exist())

@@ -19,6 +19,7 @@ from chalicelib.records.loader import load_csv
 from chalicelib.records.tables import SALES, SALES_DETAIL
 from infra import sales_data
 from infra.resources import provision
+from tests.functional.delivery import Queues
 
 ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_SQS", "AWS_ENDPOINT_URL_S3")
 
@@ -47,6 +48,11 @@ def mocked_aws() -> Iterator[None]:
 def aws() -> Iterator[None]:
     with mocked_aws():
         yield
+
+
+@pytest.fixture
+def queues(aws: None) -> Queues:
+    return Queues()
 
 
 @pytest.fixture
