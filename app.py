@@ -6,17 +6,20 @@ from typing import Any
 
 from chalice.app import Chalice, SQSEvent
 
-from chalicelib.api import calculations, health, jobs, logs, metric
+from chalicelib.api import calculations, health, jobs, logs, metric, reports
 from chalicelib.config import get_settings
 from chalicelib.jobs import worker
 
 app = Chalice(app_name="jobsvc")
+# Uploads arrive as multipart bodies: API Gateway must pass them through as binary.
+app.api.binary_types.append("multipart/form-data")
 
 app.register_blueprint(health.bp)
 app.register_blueprint(logs.bp)
 app.register_blueprint(metric.bp)
 app.register_blueprint(jobs.bp)
 app.register_blueprint(calculations.bp)
+app.register_blueprint(reports.bp)
 
 
 @app.on_sqs_message(queue=get_settings().jobs_queue, batch_size=5)

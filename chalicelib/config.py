@@ -8,6 +8,7 @@ standard ``AWS_ENDPOINT_URL*`` variables, which boto3 and PynamoDB read themselv
 from __future__ import annotations
 
 import os
+import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -21,6 +22,10 @@ class Settings:
     region: str
     max_receive_count: int
     visibility_timeout: int
+    # Memory DuckDB may use for a play-count report before it spills to disk, in MB.
+    report_memory_mb: int
+    # Where workers keep a report's input, output and spill files (Lambda: /tmp, up to 10 GB).
+    scratch_dir: str
 
     @property
     def jobs_table(self) -> str:
@@ -65,4 +70,6 @@ def get_settings() -> Settings:
         region=os.environ.get("AWS_DEFAULT_REGION", os.environ.get("AWS_REGION", "us-east-1")),
         max_receive_count=_int_env("JOBS_MAX_RECEIVE_COUNT", 3),
         visibility_timeout=_int_env("JOBS_VISIBILITY_TIMEOUT", 120),
+        report_memory_mb=_int_env("REPORT_MEMORY_MB", 1024),
+        scratch_dir=os.environ.get("SCRATCH_DIR", tempfile.gettempdir()),
     )

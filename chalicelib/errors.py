@@ -30,3 +30,7 @@ class Unavailable(ServiceError):
 
 class RetryableJobError(ServiceError):
     """Raised by a job kind for a transient failure: the queue delivers the job again."""
+
+
+class TooLarge(ServiceError):
+    """A request body over the limit (HTTP 413); the message says what to do instead."""

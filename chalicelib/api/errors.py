@@ -8,13 +8,13 @@ from typing import Any, TypeVar, cast
 
 from chalice.app import BadRequestError, NotFoundError, Response
 
-from chalicelib.errors import InvalidInput, NotFound, Unavailable
+from chalicelib.errors import InvalidInput, NotFound, TooLarge, Unavailable
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def api_errors(view: F) -> F:
-    """Map ``InvalidInput`` to 400, ``NotFound`` to 404 and ``Unavailable`` to 503 (with Retry-After)."""
+    """Map ``InvalidInput`` to 400, ``NotFound`` to 404, ``TooLarge`` to 413, ``Unavailable`` to 503."""
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -24,6 +24,8 @@ def api_errors(view: F) -> F:
             raise BadRequestError(str(exc)) from exc
         except NotFound as exc:
             raise NotFoundError(str(exc)) from exc
+        except TooLarge as exc:
+            return Response(body={"Code": "PayloadTooLarge", "Message": str(exc)}, status_code=413)
         except Unavailable as exc:
             return Response(
                 body={"Code": "ServiceUnavailable", "Message": str(exc)},

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from chalicelib.errors import InvalidInput
 from chalicelib.jobs.kind import JobKind
-from chalicelib.jobs.kinds import calculation, metric
+from chalicelib.jobs.kinds import calculation, metric, report
 
-KINDS: dict[str, JobKind] = {kind.name: kind for kind in (metric.KIND, calculation.KIND)}
+KINDS: dict[str, JobKind] = {kind.name: kind for kind in (metric.KIND, calculation.KIND, report.KIND)}
 
 
 def get_kind(name: str) -> JobKind:

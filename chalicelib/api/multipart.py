@@ -1,0 +1,29 @@
+"""Reading a ``multipart/form-data`` body (a small upload that came through the API)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from email import policy
+from email.parser import BytesParser
+
+from chalicelib.errors import InvalidInput
+
+
+@dataclass(frozen=True)
+class UploadedFile:
+    filename: str
+    content: bytes
+
+
+def uploaded_file(body: bytes, content_type: str, field: str = "file") -> UploadedFile:
+    """The file sent in form field ``field``; a 400 naming the field if there is none."""
+    if "boundary=" not in content_type:
+        raise InvalidInput(field, "send the file as multipart/form-data (curl -F file=@plays.csv)")
+    message = BytesParser(policy=policy.HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body
+    )
+    for part in message.iter_parts():
+        if part.get_param("name", header="content-disposition") == field:
+            content = part.get_payload(decode=True)
+            return UploadedFile(part.get_filename() or "upload.csv", content if isinstance(content, bytes) else b"")
+    raise InvalidInput(field, "is required: a form field named 'file' holding the CSV")

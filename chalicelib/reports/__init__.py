@@ -1,0 +1,1 @@
+"""Play-count reports (seed 004): aggregate a CSV of plays, larger than memory, into totals."""

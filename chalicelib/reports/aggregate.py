@@ -1,0 +1,155 @@
+"""Totals of plays per (song, date) for CSV files larger than memory, on DuckDB (pure: no AWS).
+
+Input ``Song,Date,Number of Plays`` (many rows per song and day, unsorted); output
+``Song,Date,Total Number of Plays for Date``, one row per song and date, in no particular order.
+
+DuckDB does the heavy lifting (see docs/REPORTS.md for how it works inside): a streaming,
+parallel CSV reader feeds a hash aggregation that, when the groups outgrow ``memory_mb``,
+partitions them by hash and spills the partitions to ``temp_dir``, then finalises one
+partition at a time; the result streams to the output file. Time O(n) in the input rows,
+memory bounded by the setting, temporary disk O(distinct pairs).
+
+Rows are checked, not trusted: a song that is empty, a date that is not ``YYYY-MM-DD`` (a real
+date), plays that are not a whole number >= 0, or a row with the wrong number of fields is
+counted as invalid and left out, and the first ones are reported with their line numbers.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+HEADER = ["Song", "Date", "Number of Plays"]
+OUTPUT_HEADER = ("Song", "Date", "Total Number of Plays for Date")
+MAX_REPORTED_ERRORS = 20
+_MAX_PLAYS_DIGITS = 18  # sums of up to ~10**18 stay exact in DuckDB's 128-bit sum
+# The CSV reader's buffer (DuckDB's default is 32 MB per buffer): small enough for small budgets.
+_BUFFER_BYTES = 8 << 20
+
+_VALID = f"""
+    Song <> ''
+    AND length(Date) = 10 AND substr(Date, 5, 1) = '-' AND substr(Date, 8, 1) = '-'
+    AND TRY_CAST(Date AS DATE) IS NOT NULL
+    AND length(Plays) BETWEEN 1 AND {_MAX_PLAYS_DIGITS} AND ltrim(Plays, '0123456789') = ''
+"""
+
+
+class BadFile(ValueError):
+    """The file cannot be aggregated at all (no file, wrong header)."""
+
+
+@dataclass
+class Aggregation:
+    rows_in: int = 0
+    rows_invalid: int = 0
+    pairs: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"rows_in": self.rows_in, "rows_invalid": self.rows_invalid, "pairs": self.pairs, "errors": self.errors}
+
+
+def check_header(first_bytes: bytes) -> None:
+    """Refuse a file whose first line is not ``Song,Date,Number of Plays``."""
+    text = first_bytes.decode("utf-8-sig", errors="replace")
+    first_line = text.splitlines()[0] if text else ""
+    found = next(csv.reader([first_line]), [])
+    if [name.strip() for name in found] != HEADER:
+        raise BadFile(f"header: expected {','.join(HEADER)}, found {first_line[:200]!r}")
+
+
+def aggregate(source: Path, target: Path, *, memory_mb: int = 256, temp_dir: Path, threads: int = 2) -> Aggregation:
+    """Write the totals of ``source`` to ``target``; memory stays within ``memory_mb`` for DuckDB."""
+    with source.open("rb") as handle:
+        check_header(handle.read(4096))
+    temp_dir.mkdir(parents=True, exist_ok=True)
+    config = {
+        "memory_limit": f"{memory_mb}MB",
+        "temp_directory": str(temp_dir),
+        "threads": threads,
+        "preserve_insertion_order": False,
+    }
+    with duckdb.connect(":memory:", config=config) as db:
+        report = _totals(db, source, target)
+    if report.rows_invalid:
+        report.errors = first_invalid_lines(source)
+    return report
+
+
+def _totals(db: duckdb.DuckDBPyConnection, source: Path, target: Path) -> Aggregation:
+    db.execute(
+        f"""
+        CREATE TEMP TABLE totals AS
+        SELECT Song, Date, sum(TRY_CAST(Plays AS HUGEINT)) FILTER (WHERE valid) AS total, count(*) AS n,
+               count(*) FILTER (WHERE NOT valid) AS bad
+        FROM (SELECT Song, Date, Plays, ({_VALID}) AS valid
+              FROM read_csv(?, header = true, auto_detect = false, delim = ',', quote = '"', escape = '"',
+                            columns = {{'Song': 'VARCHAR', 'Date': 'VARCHAR', 'Plays': 'VARCHAR'}},
+                            force_not_null = ['Song', 'Date', 'Plays'], store_rejects = true,
+                                buffer_size = {_BUFFER_BYTES}))
+        GROUP BY Song, Date
+    """,
+        [str(source)],
+    )
+    db.execute(f"""
+        COPY (SELECT Song AS "{OUTPUT_HEADER[0]}", Date AS "{OUTPUT_HEADER[1]}", total AS "{OUTPUT_HEADER[2]}"
+              FROM totals WHERE total IS NOT NULL)
+        TO '{_quoted(target)}' (FORMAT csv, HEADER true, DELIMITER ',')
+    """)
+    rows, bad, pairs = db.execute(
+        "SELECT coalesce(sum(n), 0), coalesce(sum(bad), 0), count(total) FROM totals"
+    ).fetchone() or (0, 0, 0)
+    rejected = db.execute("SELECT count(DISTINCT line) FROM reject_errors").fetchone()
+    structural = int(rejected[0]) if rejected else 0
+    return Aggregation(rows_in=int(rows) + structural, rows_invalid=int(bad) + structural, pairs=int(pairs))
+
+
+def _quoted(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def row_problem(fields: list[str]) -> str | None:
+    """Why a data row is invalid, or None: the same rules as the SQL above, one row at a time."""
+    if len(fields) != 3:
+        return f"has {len(fields)} fields, expected 3"
+    song, day, plays = fields
+    if not song:
+        return "Song is empty"
+    try:
+        if len(day) != 10 or day[4] != "-" or day[7] != "-":
+            raise ValueError
+        date.fromisoformat(day)
+    except ValueError:
+        return f"Date {day!r} is not a date like 2020-01-31"
+    if not (plays.isascii() and plays.isdigit() and len(plays) <= _MAX_PLAYS_DIGITS):
+        return f"Number of Plays {plays!r} is not a whole number >= 0"
+    return None
+
+
+def first_invalid_lines(source: Path, limit: int = MAX_REPORTED_ERRORS) -> list[str]:
+    """Line numbers and reasons of the first invalid rows (a second pass, only when there are some)."""
+    found: list[str] = []
+    with source.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
+        reader = csv.reader(handle)
+        next(reader, None)
+        for fields in reader:
+            problem = row_problem(fields) if fields else None
+            if problem:
+                found.append(f"line {reader.line_num}: {problem}")
+                if len(found) >= limit:
+                    break
+    return found
+
+
+def read_totals(data: bytes) -> dict[tuple[str, str], int]:
+    """Parse an output CSV back (for tests and the command-line client)."""
+    rows = list(csv.reader(io.StringIO(data.decode())))
+    if not rows or tuple(rows[0]) != OUTPUT_HEADER:
+        raise BadFile(f"header: expected {','.join(OUTPUT_HEADER)}")
+    return {(song, day): int(total) for song, day, total in rows[1:]}

@@ -1,0 +1,60 @@
+"""Play-count reports through real HTTP: a multipart upload, and a presigned PUT straight to storage."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+import requests
+
+from chalicelib.reports.aggregate import read_totals
+from tests.integration.conftest import Service
+
+pytestmark = pytest.mark.integration
+PLAYS = (
+    "Song,Date,Number of Plays\r\nUmbrella,2020-01-02,200\r\nUmbrella,2020-01-01,100\r\n"
+    'In The End,2020-01-01,500\r\n"Say ""Hi"", World",2020-01-01,7\r\nUmbrella,2020-01-01,50\r\n'
+    "In The End,2020-01-01,1000\r\nUmbrella,2020-01-02,50\r\nIn The End,2020-01-02,500"
+).encode()
+TOTALS = {
+    ("Umbrella", "2020-01-01"): 150,
+    ("Umbrella", "2020-01-02"): 250,
+    ("In The End", "2020-01-01"): 1500,
+    ("In The End", "2020-01-02"): 500,
+    ('Say "Hi", World', "2020-01-01"): 7,
+}
+
+
+def finished(service: Service, report_id: str, timeout: float = 60) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        answer = requests.get(f"{service.api}/reports/{report_id}", timeout=10).json()
+        if answer["status"] in ("succeeded", "failed"):
+            return dict(answer)
+        time.sleep(0.05)
+    raise AssertionError(f"report {report_id} unfinished after {timeout} s")
+
+
+def test_upload_in_the_request_and_download_the_totals(service: Service) -> None:
+    response = requests.post(f"{service.api}/reports", files={"file": ("plays.csv", PLAYS, "text/csv")}, timeout=10)
+    assert response.status_code == 202
+
+    answer = finished(service, response.json()["id"])
+
+    assert answer["status"] == "succeeded"
+    download = requests.get(answer["result_url"], timeout=10)
+    assert download.status_code == 200 and read_totals(download.content) == TOTALS
+
+
+def test_presigned_upload_straight_to_storage(service: Service) -> None:
+    ticket = requests.post(f"{service.api}/reports/uploads", json={"size": len(PLAYS)}, timeout=10).json()
+    put = requests.put(ticket["url"], data=PLAYS, headers=ticket["headers"], timeout=30)
+    assert put.status_code == 200
+
+    response = requests.post(f"{service.api}/reports", json={"upload_id": ticket["upload_id"]}, timeout=10)
+    assert response.status_code == 202
+    answer = finished(service, response.json()["id"])
+
+    assert (answer["status"], answer["rows_in"], answer["pairs"]) == ("succeeded", 8, 5)
+    assert read_totals(requests.get(answer["result_url"], timeout=10).content) == TOTALS

@@ -1,0 +1,106 @@
+"""The play-count aggregation: exact totals, real CSV, bad rows by line, bounded memory (spilling)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from chalicelib.reports.aggregate import BadFile, aggregate, read_totals
+
+SEED_INPUT = """Song,Date,Number of Plays
+Umbrella,2020-01-02,200
+Umbrella,2020-01-01,100
+In The End,2020-01-01,500
+Umbrella,2020-01-01,50
+In The End,2020-01-01,1000
+Umbrella,2020-01-02,50
+In The End,2020-01-02,500
+"""
+
+
+def run(tmp_path: Path, text: str | bytes, memory_mb: int = 64) -> tuple[dict[tuple[str, str], int], object]:
+    source, target = tmp_path / "plays.csv", tmp_path / "totals.csv"
+    source.write_bytes(text.encode() if isinstance(text, str) else text)
+    report = aggregate(source, target, memory_mb=memory_mb, temp_dir=tmp_path / "spill")
+    return read_totals(target.read_bytes()), report
+
+
+def csv_text(rows: list[tuple[str, str, int]], line_end: str = "\n", trailing: bool = True) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator=line_end)
+    writer.writerow(["Song", "Date", "Number of Plays"])
+    writer.writerows(rows)
+    text = out.getvalue()
+    return text if trailing else text[: -len(line_end)]
+
+
+def test_the_seeds_example_exactly(tmp_path: Path) -> None:
+    totals, report = run(tmp_path, SEED_INPUT)
+    assert totals == {
+        ("Umbrella", "2020-01-01"): 150,
+        ("Umbrella", "2020-01-02"): 250,
+        ("In The End", "2020-01-01"): 1500,
+        ("In The End", "2020-01-02"): 500,
+    }
+    assert (tmp_path / "totals.csv").read_text().splitlines()[0] == "Song,Date,Total Number of Plays for Date"
+    assert report.as_dict() == {"rows_in": 7, "rows_invalid": 0, "pairs": 4, "errors": []}  # type: ignore[attr-defined]
+
+
+songs = st.sampled_from(["Umbrella", "In The End", 'Say "Hi", World', "Ünïcödé ♫", "a,b,c", " padded ", "x"])
+days = st.sampled_from(["2020-01-01", "2020-02-29", "2021-12-31"])
+rows_strategy = st.lists(st.tuples(songs, days, st.integers(min_value=0, max_value=10**12)), max_size=60)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=rows_strategy, line_end=st.sampled_from(["\n", "\r\n"]), trailing=st.booleans())
+def test_totals_match_an_independent_count(
+    tmp_path: Path, rows: list[tuple[str, str, int]], line_end: str, trailing: bool
+) -> None:
+    expected: Counter[tuple[str, str]] = Counter()
+    for song, day, plays in rows:
+        expected[(song, day)] += plays
+    totals, report = run(tmp_path, csv_text(rows, line_end, trailing or not rows))
+    assert totals == dict(expected)
+    assert report.rows_in == len(rows) and report.pairs == len(expected)  # type: ignore[attr-defined]
+
+
+def test_bad_rows_are_counted_and_reported_by_line(tmp_path: Path) -> None:
+    text = (
+        "Song,Date,Number of Plays\n"
+        "Good,2020-01-01,5\n"
+        "Bad date,2020-13-01,5\n"  # line 3
+        "Short date,2020-1-2,5\n"  # line 4
+        "Negative,2020-01-01,-5\n"  # line 5
+        "Fraction,2020-01-01,1.5\n"  # line 6
+        ",2020-01-01,3\n"  # line 7
+        "Missing,2020-01-01\n"  # line 8
+        "Good,2020-01-01,7\n"
+    )
+    totals, report = run(tmp_path, text)
+    assert totals == {("Good", "2020-01-01"): 12}
+    assert (report.rows_in, report.rows_invalid) == (8, 6)  # type: ignore[attr-defined]
+    assert report.errors == [  # type: ignore[attr-defined]
+        "line 3: Date '2020-13-01' is not a date like 2020-01-31",
+        "line 4: Date '2020-1-2' is not a date like 2020-01-31",
+        "line 5: Number of Plays '-5' is not a whole number >= 0",
+        "line 6: Number of Plays '1.5' is not a whole number >= 0",
+        "line 7: Song is empty",
+        "line 8: has 2 fields, expected 3",
+    ]
+
+
+@pytest.mark.parametrize("first_line", ["song,date,plays", "Song;Date;Number of Plays", "", "Umbrella,2020-01-01,5"])
+def test_a_file_without_the_header_is_refused(tmp_path: Path, first_line: str) -> None:
+    with pytest.raises(BadFile, match="header: expected Song,Date,Number of Plays"):
+        run(tmp_path, first_line + "\nUmbrella,2020-01-01,5\n")
+
+
+def test_a_header_with_a_bom_and_crlf_is_fine(tmp_path: Path) -> None:
+    totals, _ = run(tmp_path, "\ufeffSong,Date,Number of Plays\r\nUmbrella,2020-01-01,5\r\n".encode())
+    assert totals == {("Umbrella", "2020-01-01"): 5}
