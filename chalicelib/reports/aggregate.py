@@ -3,11 +3,12 @@
 Input ``Song,Date,Number of Plays`` (many rows per song and day, unsorted); output
 ``Song,Date,Total Number of Plays for Date``, one row per song and date, in no particular order.
 
-DuckDB does the heavy lifting (see docs/REPORTS.md for how it works inside): a streaming,
-parallel CSV reader feeds a hash aggregation that, when the groups outgrow ``memory_mb``,
-partitions them by hash and spills the partitions to ``temp_dir``, then finalises one
-partition at a time; the result streams to the output file. Time O(n) in the input rows,
-memory bounded by the setting, temporary disk O(distinct pairs).
+DuckDB does the heavy lifting: a streaming, parallel CSV reader feeds a hash aggregation and
+the totals stream to the output file, so input and output never sit in memory. Time O(n) in
+the input rows; memory O(distinct pairs). DuckDB is meant to partition the groups and spill
+them to ``temp_dir`` beyond ``memory_mb``, but 1.2 (the newest release with wheels for Lambda's
+python3.11) stops with "Out of Memory" instead when millions of distinct pairs exceed the limit,
+so callers give it room (``REPORT_MEMORY_MB``, 1 GB by default); see the README's open limit.
 
 Rows are checked, not trusted: a song that is empty, a date that is not ``YYYY-MM-DD`` (a real
 date), plays that are not a whole number >= 0, or a row with the wrong number of fields is
