@@ -8,6 +8,8 @@ One module per measurement, each saying what it measures and why:
     logs    ``GET /logs`` latency over real HTTP, on the small and on the full table
     metric  ``calculate_metric_plain`` against ``calculate_metric``, in this process
     jobs    the service's overhead around one metric job (launch -> succeeded seen)
+    calculations  the calculation kernel's speed (in this process), calculations sent back to back,
+            and ``GET /calculations`` latency with 100 and with 10,000 calculations stored
     report  the targets, PASS/FAIL, and ``bench/results.md``
 
 The benchmark pins ``STAGE=local`` and ``RESOURCE_PREFIX=jobsvc-local`` before any ``chalicelib``

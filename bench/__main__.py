@@ -1,9 +1,12 @@
 """``python -m bench [--quick]``: every benchmark on a private local stack; figures to ``bench/results.md``.
 
-Order: the metric first, before any server runs (nothing else competes for the CPU); then the
-stack starts, the small data set is loaded and ``/logs`` measured on it; the full data set
-replaces it (its load is the load figure) and ``/logs`` is measured again; last, the job overhead.
-The API always serves the ``jobsvc-local`` tables, so both sizes go through the same tables in turn.
+Order: the metric and the calculation kernel first, before any server runs (nothing else competes
+for the CPU); then the stack starts, the small data set is loaded and ``/logs`` measured on it; the
+full data set replaces it (its load is the load figure) and ``/logs`` is measured again; then the
+job overhead; last, on the same stack, the calculations: a burst of them back to back, then the
+listing with 100 and with 10,000 stored (the records beyond the burst's are never run, so they
+come after it). The API always serves the ``jobsvc-local`` tables, so both sizes go through the
+same tables in turn.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from bench import data, jobs, load, logs, metric
+from bench import calculations, data, jobs, load, logs, metric
 from bench.report import Results, publish
 from bench.stack import local_stack
 
@@ -32,10 +35,17 @@ class Plan:
     plain_runs: int
     fast_runs: int
     jobs: int
+    kernel_runs: int
+    burst: int  # calculations sent back to back
+    stored: int  # calculations stored for the second listing measurement
 
 
-FULL = Plan(quick=False, warmup=20, requests=300, plain_runs=2, fast_runs=20, jobs=50)
-QUICK = Plan(quick=True, warmup=5, requests=50, plain_runs=1, fast_runs=5, jobs=10)
+FULL = Plan(
+    quick=False, warmup=20, requests=300, plain_runs=2, fast_runs=20, jobs=50, kernel_runs=5, burst=100, stored=10_000
+)
+QUICK = Plan(
+    quick=True, warmup=5, requests=50, plain_runs=1, fast_runs=5, jobs=10, kernel_runs=3, burst=20, stored=1_000
+)
 
 
 def describe(full: data.DataSet) -> str:
@@ -49,6 +59,8 @@ def run(plan: Plan, scratch: Path) -> Results:
     started, load_before = datetime.now().astimezone(), os.getloadavg()[0]
     print("metric (no stack running yet)...")
     metric_result = metric.measure(plan.plain_runs, plan.fast_runs)
+    print("calculation kernel (no stack running yet)...")
+    kernel_result = calculations.measure_kernel(plan.kernel_runs)
     small, full = data.small(scratch), data.full(scratch, plan.quick)
     with local_stack() as stack:
         api = stack.urls["api"]
@@ -60,6 +72,8 @@ def run(plan: Plan, scratch: Path) -> Results:
         logs_full = logs.measure(api, data.busiest_user(full), plan.warmup, plan.requests)
         print("job overhead...")
         jobs_result = jobs.measure(api, plan.jobs)
+        print(f"calculations: {plan.burst} back to back, then the listing with {plan.stored:,} stored...")
+        calculations_result = calculations.measure_service(api, plan.burst, plan.stored, plan.warmup, plan.requests)
     return Results(
         plan.quick,
         started,
@@ -73,12 +87,16 @@ def run(plan: Plan, scratch: Path) -> Results:
         logs_full,
         metric_result,
         jobs_result,
+        kernel_result,
+        calculations_result,
     )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="a 20,000-sale 'full' table and fewer iterations")
+    parser.add_argument(
+        "--quick", action="store_true", help="a 20,000-sale 'full' table, 1,000 stored calculations, fewer iterations"
+    )
     args = parser.parse_args()
     # SIGTERM (``kill``, CI timeouts) unwinds like Ctrl-C, so the stack is still stopped.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))

@@ -13,10 +13,10 @@ from tests.integration.conftest import Service
 
 pytestmark = pytest.mark.integration
 PLAYS = (
-    "Song,Date,Number of Plays\r\nUmbrella,2020-01-02,200\r\nUmbrella,2020-01-01,100\r\n"
-    'In The End,2020-01-01,500\r\n"Say ""Hi"", World",2020-01-01,7\r\nUmbrella,2020-01-01,50\r\n'
-    "In The End,2020-01-01,1000\r\nUmbrella,2020-01-02,50\r\nIn The End,2020-01-02,500"
-).encode()
+    b"Song,Date,Number of Plays\r\nUmbrella,2020-01-02,200\r\nUmbrella,2020-01-01,100\r\n"
+    b'In The End,2020-01-01,500\r\n"Say ""Hi"", World",2020-01-01,7\r\nUmbrella,2020-01-01,50\r\n'
+    b"In The End,2020-01-01,1000\r\nUmbrella,2020-01-02,50\r\nIn The End,2020-01-02,500"
+)
 TOTALS = {
     ("Umbrella", "2020-01-01"): 150,
     ("Umbrella", "2020-01-02"): 250,
