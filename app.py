@@ -6,7 +6,7 @@ from typing import Any
 
 from chalice.app import Chalice, SQSEvent
 
-from chalicelib.api import calculations, health, jobs, logs, metric, reports
+from chalicelib.api import calculations, health, imports, jobs, logs, metric, reports
 from chalicelib.config import get_settings
 from chalicelib.jobs import worker
 
@@ -20,6 +20,7 @@ app.register_blueprint(metric.bp)
 app.register_blueprint(jobs.bp)
 app.register_blueprint(calculations.bp)
 app.register_blueprint(reports.bp)
+app.register_blueprint(imports.bp)
 
 
 @app.on_sqs_message(queue=get_settings().jobs_queue, batch_size=5)

@@ -26,6 +26,13 @@ class Settings:
     report_memory_mb: int
     # Where workers keep a report's input, output and spill files (Lambda: /tmp, up to 10 GB).
     scratch_dir: str
+    # The third-party posts API (imports send rows to POST {posts_api_url}/posts).
+    posts_api_url: str
+    posts_per_second: int
+    # A job slice: an import stops after this many seconds and continues in a new message.
+    import_slice_seconds: int
+    # Longer than this before the next rate-limit slot: re-queue instead of waiting.
+    posts_max_wait: int
 
     @property
     def jobs_table(self) -> str:
@@ -38,6 +45,16 @@ class Settings:
 
     def records_table(self, name: str) -> str:
         return f"{self.prefix}-{name}"
+
+    @property
+    def limits_table(self) -> str:
+        """Shared rate-limit state (the posts API's next free slot)."""
+        return f"{self.prefix}-limits"
+
+    @property
+    def import_rows_table(self) -> str:
+        """Each imported row's outcome, and each import's counters."""
+        return f"{self.prefix}-import-rows"
 
     @property
     def jobs_queue(self) -> str:
@@ -72,4 +89,8 @@ def get_settings() -> Settings:
         visibility_timeout=_int_env("JOBS_VISIBILITY_TIMEOUT", 120),
         report_memory_mb=_int_env("REPORT_MEMORY_MB", 1024),
         scratch_dir=os.environ.get("SCRATCH_DIR", tempfile.gettempdir()),
+        posts_api_url=os.environ.get("POSTS_API_URL", ""),
+        posts_per_second=_int_env("POSTS_PER_SECOND", 7),
+        import_slice_seconds=_int_env("IMPORT_SLICE_SECONDS", 60),
+        posts_max_wait=_int_env("POSTS_MAX_WAIT", 10),
     )

@@ -34,3 +34,16 @@ class RetryableJobError(ServiceError):
 
 class TooLarge(ServiceError):
     """A request body over the limit (HTTP 413); the message says what to do instead."""
+
+
+class ContinueLater(ServiceError):
+    """Raised by a job kind to stop for now and continue in a new delivery after ``delay_seconds``
+    (a long job working in slices, or one that would otherwise wait long for a rate limit)."""
+
+    def __init__(self, message: str, delay_seconds: int = 0) -> None:
+        super().__init__(message)
+        self.delay_seconds = max(0, min(delay_seconds, 900))  # SQS allows up to 15 minutes
+
+
+class UnsupportedMedia(ServiceError):
+    """A body or file of the wrong type (HTTP 415)."""

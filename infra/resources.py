@@ -62,7 +62,18 @@ def table_definitions(settings: Settings) -> list[dict[str, Any]]:
         }
         for table in TABLES.values()
     ]
-    return [{**table, "BillingMode": "PAY_PER_REQUEST"} for table in (jobs, datasets, *records)]
+    limits = {
+        "TableName": settings.limits_table,
+        "AttributeDefinitions": _string_keys("name"),
+        "KeySchema": _key("name"),
+    }
+    import_rows = {
+        "TableName": settings.import_rows_table,
+        "AttributeDefinitions": [*_string_keys("import_id"), {"AttributeName": "line", "AttributeType": "N"}],
+        "KeySchema": _key("import_id", "line"),
+    }
+    tables = (jobs, datasets, *records, limits, import_rows)
+    return [{**table, "BillingMode": "PAY_PER_REQUEST"} for table in tables]
 
 
 def provision(settings: Settings, dynamodb: Any, sqs: Any, s3: Any) -> list[str]:

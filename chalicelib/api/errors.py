@@ -8,7 +8,7 @@ from typing import Any, TypeVar, cast
 
 from chalice.app import BadRequestError, NotFoundError, Response
 
-from chalicelib.errors import InvalidInput, NotFound, TooLarge, Unavailable
+from chalicelib.errors import InvalidInput, NotFound, TooLarge, Unavailable, UnsupportedMedia
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -26,6 +26,8 @@ def api_errors(view: F) -> F:
             raise NotFoundError(str(exc)) from exc
         except TooLarge as exc:
             return Response(body={"Code": "PayloadTooLarge", "Message": str(exc)}, status_code=413)
+        except UnsupportedMedia as exc:
+            return Response(body={"Code": "UnsupportedMediaType", "Message": str(exc)}, status_code=415)
         except Unavailable as exc:
             return Response(
                 body={"Code": "ServiceUnavailable", "Message": str(exc)},

@@ -147,6 +147,12 @@ def release(job: Job, attempt: int, error: str) -> bool:
     return _conditional_update(job, actions, _mine(job, attempt))
 
 
+def pause(job: Job, attempt: int) -> bool:
+    """Back to queued between slices of a long job (no error: it is not a failure)."""
+    actions = [Job.status.set(QUEUED), Job.lease_until.remove()]
+    return _conditional_update(job, actions, _mine(job, attempt))
+
+
 def give_up(job_id: str, reason: str) -> bool:
     """Fail a job whose message was dead-lettered; finished jobs are left as they are."""
     job = Job(id=job_id)

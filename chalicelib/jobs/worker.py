@@ -15,8 +15,9 @@ import time
 from collections.abc import Iterable
 from typing import Any, Protocol
 
+from chalicelib.aws import queue
 from chalicelib.config import get_settings
-from chalicelib.errors import RetryableJobError
+from chalicelib.errors import ContinueLater, RetryableJobError
 from chalicelib.jobs import store
 from chalicelib.jobs.kind import Progress
 from chalicelib.jobs.model import Job
@@ -79,6 +80,11 @@ def _run(job: Job, attempt: int, last_delivery: bool) -> bool:
     try:
         kind = get_kind(job.kind)
         result = kind.run(dict(job.params or {}), _progress_reporter(job, attempt))
+    except ContinueLater as exc:
+        store.pause(job, attempt)
+        queue.send_job(job.id, job.kind, exc.delay_seconds)
+        log.info("job %s continues in %s s: %s", job.id, exc.delay_seconds, exc)
+        return True
     except RetryableJobError as exc:
         if last_delivery:
             store.fail(job, attempt, f"gave up after {attempt} attempts: {exc}")

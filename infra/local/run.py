@@ -42,6 +42,7 @@ def main() -> None:
         for line in provision(get_settings(), clients.dynamodb(), clients.sqs(), clients.s3()):
             print(f"  {line}")
         stack.start_api(api_port)
+        stack.start_posts_api(port_or_free("POSTS_API_PORT", 8003))
         stack.start_worker()
         for name, url in stack.urls.items():
             print(f"  {name:<14} {url}")

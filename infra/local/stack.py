@@ -4,6 +4,7 @@ DynamoDB Local (Java)  -> AWS_ENDPOINT_URL_DYNAMODB
 moto server            -> AWS_ENDPOINT_URL_SQS, AWS_ENDPOINT_URL_S3
 chalice local          -> the HTTP API
 infra.local.lambda_runner -> the SQS handlers, as Lambda's event source mapping calls them
+infra.local.fake_posts_api -> POSTS_API_URL, the third-party API that imports send rows to
 """
 
 from __future__ import annotations
@@ -85,6 +86,21 @@ class LocalStack:
         )
         self.urls["api"] = f"http://127.0.0.1:{port}"
         wait_until(lambda: _answers(f"{self.urls['api']}/health"), "the API (chalice local)", process=api)
+
+    def start_posts_api(self, port: int, latency: float = 0.1) -> None:
+        """The local fake of the third-party posts API, unless ``POSTS_API_URL`` already names one."""
+        if self.env.get("POSTS_API_URL"):
+            self.urls["posts API"] = self.env["POSTS_API_URL"]
+            return
+        url = f"http://127.0.0.1:{port}"
+        fake = self.group.start(
+            "fake-posts-api",
+            [sys.executable, "-m", "infra.local.fake_posts_api", "--port", str(port), "--latency", str(latency)],
+            env=self.env,
+            cwd=ROOT,
+        )
+        wait_until(lambda: _answers(f"{url}/_stats"), "the fake posts API", process=fake)
+        self.env["POSTS_API_URL"] = self.urls["posts API (fake)"] = url
 
     def start_worker(self, concurrency: int = 2) -> None:
         """The local Lambda runner for the app's SQS handlers."""

@@ -14,6 +14,7 @@ import boto3
 import pytest
 
 from infra import sales_data
+from infra.local.fake_posts_api import FakePostsApi
 from infra.local.processes import free_port
 from infra.local.stack import ROOT, LocalStack
 
@@ -27,6 +28,7 @@ class Service:
     env: dict[str, str]
     data: tuple[Path, Path]
     load_output: str
+    posts_api: FakePostsApi
 
     def _session(self) -> boto3.Session:
         return boto3.Session(
@@ -49,15 +51,17 @@ def run_module(module: str, env: dict[str, str], *args: str) -> str:
 @pytest.fixture(scope="session")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     stack = LocalStack(tmp_path_factory.mktemp("stack-logs"))
+    posts_api = FakePostsApi(latency=0.05).start()
     try:
         env = stack.start_aws(free_port(), free_port())
         # Short visibility and two receives, so the dead-letter path runs in seconds.
-        env.update(JOBS_VISIBILITY_TIMEOUT="2", JOBS_MAX_RECEIVE_COUNT="2")
+        env.update(JOBS_VISIBILITY_TIMEOUT="2", JOBS_MAX_RECEIVE_COUNT="2", POSTS_API_URL=posts_api.url)
         run_module("infra.provision", env)
         data = sales_data.generate(tmp_path_factory.mktemp("data"), sales_rows=SALES_ROWS, seed=11)
         load_output = run_module("infra.load", env, "--data", str(data[0].parent))
         stack.start_api(free_port())
         stack.start_worker()
-        yield Service(stack.urls["api"], env, data, load_output)
+        yield Service(stack.urls["api"], env, data, load_output, posts_api)
     finally:
         stack.stop()
+        posts_api.stop()

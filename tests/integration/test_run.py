@@ -28,8 +28,14 @@ def listening(port: int) -> bool:
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
 def test_run_serves_the_data_and_a_stop_signal_ends_every_process(tmp_path: Path, stop: signal.Signals) -> None:
     sales_data.generate(tmp_path, sales_rows=300, seed=2)
-    ports = {"API_PORT": free_port(), "DYNAMODB_PORT": free_port(), "MOTO_PORT": free_port()}
+    ports = {
+        "API_PORT": free_port(),
+        "DYNAMODB_PORT": free_port(),
+        "MOTO_PORT": free_port(),
+        "POSTS_API_PORT": free_port(),
+    }
     env = {**os.environ, "SALES_DATA_DIR": str(tmp_path), **{name: str(port) for name, port in ports.items()}}
+    env.pop("POSTS_API_URL", None)
     run = subprocess.Popen(
         [sys.executable, "-m", "infra.local.run"],
         cwd=ROOT,

@@ -1,0 +1,110 @@
+"""``/imports``: send each row of a posts CSV to the third-party API (seed 003), and follow it.
+
+POST /imports (multipart, field ``file``: ``userId,title,body``)  -> 202 {"id"}
+GET  /imports/{id}            -> status and counters (rows in, invalid, sent, failed)
+GET  /imports/{id}/results    -> each row's outcome, in line order, 100 a page (``after``)
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from chalice.app import Blueprint, Response
+
+from chalicelib.api.errors import api_errors
+from chalicelib.api.multipart import uploaded_file
+from chalicelib.api.params import query_params
+from chalicelib.aws import files
+from chalicelib.errors import InvalidInput, NotFound, TooLarge, UnsupportedMedia
+from chalicelib.imports import ledger
+from chalicelib.imports.rows import BadHeader, check_header
+from chalicelib.jobs import store
+from chalicelib.jobs.kinds.post_import import upload_key
+from chalicelib.jobs.model import Job
+from chalicelib.jobs.submit import submit
+
+bp = Blueprint(__name__)
+KIND = "import"
+MAX_BYTES = 5 * 1024 * 1024
+MAX_PAGE = 1000
+
+
+@bp.route("/imports", methods=["POST"], content_types=["multipart/form-data"])
+@api_errors
+def create() -> Response:
+    request = bp.current_request
+    raw = request.raw_body if isinstance(request.raw_body, bytes) else request.raw_body.encode()
+    if len(raw) > MAX_BYTES:
+        raise TooLarge(f"file: {len(raw):,} bytes is over {MAX_BYTES:,}")
+    upload = uploaded_file(raw, request.headers.get("content-type", ""))
+    _check_csv(upload.content)
+    import_id = uuid.uuid4().hex
+    files.put_bytes(upload_key(import_id), upload.content)
+    job = submit(KIND, {"import_id": import_id, "filename": upload.filename})
+    return Response(
+        body={"id": job.id, "status": job.status}, status_code=202, headers={"Location": f"/imports/{job.id}"}
+    )
+
+
+@bp.route("/imports/{import_id}", methods=["GET"])
+@api_errors
+def detail(import_id: str) -> dict[str, Any]:
+    job = _import(import_id)
+    answer: dict[str, Any] = {
+        "id": job.id,
+        "name": job.name,
+        "status": job.status,
+        "progress": job.progress,
+        "created_at": job.created_at,
+        "finished_at": job.finished_at,
+        **ledger.summary(job.params["import_id"]),
+    }
+    if job.error and job.status == "failed":
+        answer["error"] = job.error
+    return answer
+
+
+@bp.route("/imports/{import_id}/results", methods=["GET"])
+@api_errors
+def results(import_id: str) -> dict[str, Any]:
+    """Row outcomes after line ``after`` (default 0), ``limit`` a page (default 100, at most 1,000)."""
+    params = query_params(bp.current_request, ("after", "limit"))
+    after, limit = _whole(params, "after", 0, 0), _whole(params, "limit", 100, 1)
+    if limit > MAX_PAGE:
+        raise InvalidInput("limit", f"{limit} is over {MAX_PAGE}")
+    job = _import(import_id)
+    rows, next_after = ledger.results(job.params["import_id"], after=after, limit=limit)
+    return {"id": job.id, "results": rows, "next_after": next_after}
+
+
+def _check_csv(content: bytes) -> None:
+    try:
+        text = content[:4096].decode("utf-8")
+    except UnicodeDecodeError:
+        if b"\0" in content[:4096] or len(content) <= 4096:
+            raise UnsupportedMedia("file: is not a UTF-8 text (CSV) file") from None
+        text = content[:4000].decode("utf-8", errors="ignore")  # cut inside a character
+    if "\0" in text:
+        raise UnsupportedMedia("file: is not a UTF-8 text (CSV) file")
+    try:
+        check_header(text.splitlines()[0] if text else "")
+    except BadHeader as exc:
+        raise InvalidInput("file", str(exc)) from None
+
+
+def _whole(params: dict[str, str], name: str, default: int, minimum: int) -> int:
+    raw = params.get(name, str(default))
+    if not raw.isdigit() or int(raw) < minimum:
+        raise InvalidInput(name, f"{raw!r} is not a whole number of at least {minimum}")
+    return int(raw)
+
+
+def _import(import_id: str) -> Job:
+    try:
+        job = store.get_job(import_id)
+    except NotFound:
+        job = None
+    if job is None or job.kind != KIND:
+        raise NotFound(f"id: no import with id {import_id!r}")
+    return job

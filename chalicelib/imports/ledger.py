@@ -1,0 +1,189 @@
+"""What happened to each row of an import, and the import's counters, in DynamoDB.
+
+One item per row (``import_id``, ``line``) and a summary item at line 0 with the counters.
+A row is written ``sending`` before its request and ``ok``/``error`` after, in one transaction
+with the counter it moves, so counters are exact even when a message is delivered twice. A
+row found ``sending`` by a later delivery is never sent again: its worker stopped mid-request,
+and the post may exist, so it is recorded as an error (at most once, never twice).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from chalicelib.aws import clients
+from chalicelib.config import get_settings
+from chalicelib.imports.rows import Row
+
+SUMMARY_LINE = 0
+COUNTERS = ("rows_total", "rows_in", "rows_invalid", "rows_sent", "rows_failed")
+SENDING, OK, ERROR = "sending", "ok", "error"
+
+
+@dataclass(frozen=True)
+class Claim:
+    """Whether this delivery may send the row, or what is already known of it."""
+
+    send: bool
+    result: str | None = None
+
+
+def _key(import_id: str, line: int) -> dict[str, Any]:
+    return {"import_id": {"S": import_id}, "line": {"N": str(line)}}
+
+
+def _table() -> str:
+    return get_settings().import_rows_table
+
+
+def _conditional_failure(exc: ClientError) -> bool:
+    code = exc.response.get("Error", {}).get("Code")
+    return code in ("ConditionalCheckFailedException", "TransactionCanceledException")
+
+
+def start(import_id: str, rows_total: int) -> None:
+    """Create the summary (idempotent: a second delivery keeps the counters)."""
+    item = {**_key(import_id, SUMMARY_LINE), **{name: {"N": "0"} for name in COUNTERS}}
+    item["rows_total"] = {"N": str(rows_total)}
+    try:
+        clients.dynamodb().put_item(TableName=_table(), Item=item, ConditionExpression="attribute_not_exists(line)")
+    except ClientError as exc:
+        if not _conditional_failure(exc):
+            raise
+
+
+def last_line(import_id: str) -> int:
+    """The highest line with an outcome or a pending send (rows are processed in order)."""
+    items = clients.dynamodb().query(
+        TableName=_table(),
+        KeyConditionExpression="import_id = :id AND line > :zero",
+        ExpressionAttributeValues={":id": {"S": import_id}, ":zero": {"N": "0"}},
+        ScanIndexForward=False,
+        Limit=1,
+        ConsistentRead=True,
+    )["Items"]
+    return int(items[0]["line"]["N"]) if items else 0
+
+
+def claim(import_id: str, row: Row) -> Claim:
+    """Mark the row ``sending``; if it is already known, say what it is instead."""
+    item = {**_key(import_id, row.line), "result": {"S": SENDING}, "userId": {"N": str(row.user_id)}}
+    try:
+        clients.dynamodb().put_item(TableName=_table(), Item=item, ConditionExpression="attribute_not_exists(line)")
+    except ClientError as exc:
+        if not _conditional_failure(exc):
+            raise
+        existing = clients.dynamodb().get_item(TableName=_table(), Key=_key(import_id, row.line), ConsistentRead=True)[
+            "Item"
+        ]
+        return Claim(send=False, result=existing["result"]["S"])
+    return Claim(send=True)
+
+
+def unclaim(import_id: str, row: Row) -> None:
+    """Give back a row marked ``sending`` that was not sent after all (its job is re-queued)."""
+    try:
+        clients.dynamodb().delete_item(
+            TableName=_table(),
+            Key=_key(import_id, row.line),
+            ConditionExpression="#result = :sending",
+            ExpressionAttributeNames={"#result": "result"},
+            ExpressionAttributeValues={":sending": {"S": SENDING}},
+        )
+    except ClientError as exc:
+        if not _conditional_failure(exc):
+            raise
+
+
+def record(
+    import_id: str, row: Row, *, post_id: int | None = None, error: str | None = None, invalid: bool = False
+) -> None:
+    """Store the row's outcome and move its counters, together (once: a repeat changes nothing)."""
+    counter = "rows_invalid" if invalid else ("rows_sent" if error is None else "rows_failed")
+    attributes: dict[str, Any] = {":result": {"S": OK if error is None else ERROR}, ":sending": {"S": SENDING}}
+    update = "SET #result = :result"
+    if row.user_id is not None:
+        update += ", userId = :user"
+        attributes[":user"] = {"N": str(row.user_id)}
+    if post_id is not None:
+        update += ", postId = :post"
+        attributes[":post"] = {"N": str(post_id)}
+    if error is not None:
+        update += ", #error = :error"
+        attributes[":error"] = {"S": error}
+    condition = "attribute_not_exists(line)" if invalid else "#result = :sending"
+    if invalid:
+        attributes.pop(":sending")
+    try:
+        clients.dynamodb().transact_write_items(
+            TransactItems=[
+                {
+                    "Update": {
+                        "TableName": _table(),
+                        "Key": _key(import_id, row.line),
+                        "UpdateExpression": update,
+                        "ConditionExpression": condition,
+                        "ExpressionAttributeValues": attributes,
+                        "ExpressionAttributeNames": _names(update),
+                    }
+                },
+                {
+                    "Update": {
+                        "TableName": _table(),
+                        "Key": _key(import_id, SUMMARY_LINE),
+                        "UpdateExpression": "ADD rows_in :one, #counter :one",
+                        "ExpressionAttributeNames": {"#counter": counter},
+                        "ExpressionAttributeValues": {":one": {"N": "1"}},
+                    }
+                },
+            ]
+        )
+    except ClientError as exc:
+        if not _conditional_failure(exc):
+            raise
+
+
+def _names(update: str) -> dict[str, str]:
+    return {name: name[1:] for name in ("#result", "#error") if name in update}
+
+
+def summary(import_id: str) -> dict[str, int]:
+    item = (
+        clients.dynamodb()
+        .get_item(TableName=_table(), Key=_key(import_id, SUMMARY_LINE), ConsistentRead=True)
+        .get("Item", {})
+    )
+    return {name: int(item[name]["N"]) if name in item else 0 for name in COUNTERS}
+
+
+def results(import_id: str, *, after: int = 0, limit: int = 100) -> tuple[list[dict[str, Any]], int | None]:
+    """A page of row outcomes in line order, and the line to continue after (None at the end)."""
+    response = clients.dynamodb().query(
+        TableName=_table(),
+        KeyConditionExpression="import_id = :id AND line > :after",
+        ExpressionAttributeValues={":id": {"S": import_id}, ":after": {"N": str(max(after, SUMMARY_LINE))}},
+        Limit=limit,
+        ConsistentRead=True,
+    )
+    rows = [_public(item) for item in response["Items"]]
+    more = "LastEvaluatedKey" in response and len(rows) == limit
+    return rows, (rows[-1]["line"] if more and rows else None)
+
+
+def _number(item: dict[str, Any], name: str) -> int | None:
+    return int(item[name]["N"]) if name in item else None
+
+
+def _public(item: dict[str, Any]) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "line": _number(item, "line"),
+        "userId": _number(item, "userId"),
+        "result": item["result"]["S"],
+        "postId": _number(item, "postId"),
+    }
+    if "error" in item:
+        row["error"] = item["error"]["S"]
+    return row

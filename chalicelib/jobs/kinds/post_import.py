@@ -1,0 +1,95 @@
+"""Posts imports (seed 003) as a job kind: every row of an uploaded CSV sent to the posts API.
+
+Rows go one at a time, in file order, each through the shared rate limiter. The job works in
+slices of ``IMPORT_SLICE_SECONDS``: then it stops and continues in a new message, so no Lambda
+runs for long, and a delivery after a crash resumes after the last row with an outcome.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from chalicelib.aws import files
+from chalicelib.config import get_settings
+from chalicelib.errors import ContinueLater, InvalidInput
+from chalicelib.imports import ledger, posts_api
+from chalicelib.imports.limiter import RateLimiter
+from chalicelib.imports.rows import Row, read_rows
+from chalicelib.jobs.kind import JobKind, Params, Progress
+
+_ID = re.compile(r"[0-9a-f]{32}")
+LIMITER = "posts-api"
+UNKNOWN = "outcome unknown: the worker stopped during this row's request; not sent again"
+
+
+def upload_key(import_id: str) -> str:
+    return f"imports/{import_id}.csv"
+
+
+def parse_params(raw: Mapping[str, Any]) -> Params:
+    import_id, filename = raw.get("import_id"), raw.get("filename", "posts.csv")
+    if not isinstance(import_id, str) or not _ID.fullmatch(import_id):
+        raise InvalidInput("import_id", f"{import_id!r} is not an import id")
+    return {"import_id": import_id, "filename": str(filename)[:200]}
+
+
+def _run(params: Params, progress: Progress) -> dict[str, int]:
+    settings = get_settings()
+    if not settings.posts_api_url:
+        raise RuntimeError("POSTS_API_URL is not set: where should the rows go?")
+    import_id = params["import_id"]
+    limiter = RateLimiter(LIMITER, settings.posts_per_second)
+    deadline = time.monotonic() + settings.import_slice_seconds
+    with tempfile.TemporaryDirectory(dir=settings.scratch_dir, prefix="import-") as scratch:
+        path = Path(scratch) / "posts.csv"
+        files.download(upload_key(import_id), path)
+        total = _count(path)
+        ledger.start(import_id, total)
+        resume_at = ledger.last_line(import_id)
+        for done, row in enumerate(_rows(path), start=1):
+            if row.line < resume_at:
+                continue
+            if _handle(import_id, row, settings.posts_api_url, limiter, settings.posts_max_wait):
+                progress(done / max(total, 1))
+                if time.monotonic() > deadline and done < total:
+                    raise ContinueLater(f"slice of {settings.import_slice_seconds} s used; {done} of {total} rows")
+    return ledger.summary(import_id)
+
+
+def _rows(path: Path) -> Any:
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        yield from read_rows(handle)
+
+
+def _count(path: Path) -> int:
+    return sum(1 for _ in _rows(path))
+
+
+def _handle(import_id: str, row: Row, url: str, limiter: RateLimiter, max_wait: int) -> bool:
+    """Send or record one row; False when an earlier delivery had already done it."""
+    if row.problem:
+        ledger.record(import_id, row, error=f"invalid: {row.problem}", invalid=True)
+        return True
+    claim = ledger.claim(import_id, row)
+    if not claim.send:
+        if claim.result == ledger.SENDING:
+            ledger.record(import_id, row, error=UNKNOWN)
+            return True
+        return False
+    try:
+        outcome = posts_api.send(url, row.as_post(), limiter, max_wait=max_wait)
+    except posts_api.SlotTooFar:
+        ledger.unclaim(import_id, row)
+        raise
+    ledger.record(import_id, row, post_id=outcome.post_id, error=outcome.error)
+    return True
+
+
+KIND = JobKind(
+    name="import", run=_run, parse_params=parse_params, describe=lambda params: f"import of {params['filename']}"
+)

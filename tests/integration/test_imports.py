@@ -1,0 +1,100 @@
+"""Posts imports on the local stack: the shared rate limiter against DynamoDB Local under
+concurrency, and an import through real HTTP, counted at the fake posts API."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+import requests
+
+from chalicelib.aws import clients
+from chalicelib.config import get_settings
+from chalicelib.imports.limiter import RateLimiter
+from tests.integration.conftest import Service
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def on_the_stack(service: Service, monkeypatch: pytest.MonkeyPatch) -> Iterator[Service]:
+    """This process's AWS clients pointed at the stack's DynamoDB Local, for the duration of a test."""
+    for name in ("AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_SQS", "AWS_ENDPOINT_URL_S3"):
+        monkeypatch.setenv(name, service.env[name])
+    clients.reset()
+    get_settings.cache_clear()
+    yield service
+    monkeypatch.undo()
+    clients.reset()
+    get_settings.cache_clear()
+
+
+def test_the_limiter_holds_7_a_second_across_8_threads(on_the_stack: Service) -> None:
+    fake = on_the_stack.posts_api
+    fake.reset()
+    limiter = RateLimiter("test-limit", per_second=7)
+
+    def send(number: int) -> None:
+        assert limiter.acquire(max_wait=30) is not None
+        request = urllib.request.Request(
+            f"{fake.url}/posts",
+            data=json.dumps({"n": number}).encode(),
+            method="POST",
+            headers={"Content-Type": "application/json"},
+        )
+        urllib.request.urlopen(request, timeout=5).close()
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(send, range(42)))
+    elapsed = time.monotonic() - started
+
+    assert len(fake.arrivals()) == 42
+    assert fake.max_in_window(1.0) <= 7
+    assert 42 / elapsed >= 6.0  # close to the limit, not far below it
+
+
+def wait(service: Service, import_id: str, timeout: float = 60) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        answer = requests.get(f"{service.api}/imports/{import_id}", timeout=10).json()
+        if answer["status"] in ("succeeded", "failed"):
+            return dict(answer)
+        time.sleep(0.1)
+    raise AssertionError(f"import {import_id} unfinished after {timeout} s: {answer}")
+
+
+def test_an_import_over_http_sends_each_row_once_within_the_limit(service: Service) -> None:
+    service.posts_api.reset()
+    rows = "".join(f"{n},title {n},body {n}\n" for n in range(1, 16))
+    content = f"userId,title,body\n{rows}oops,bad,row\n".encode()
+    response = requests.post(f"{service.api}/imports", files={"file": ("posts.csv", content, "text/csv")}, timeout=10)
+    assert response.status_code == 202
+
+    answer = wait(service, response.json()["id"])
+
+    assert answer["status"] == "succeeded"
+    assert (answer["rows_in"], answer["rows_invalid"], answer["rows_sent"], answer["rows_failed"]) == (16, 1, 15, 0)
+    assert sorted(post["userId"] for post in service.posts_api.created()) == list(range(1, 16))
+    assert service.posts_api.max_in_window(1.0) <= 7
+    results = requests.get(f"{service.api}/imports/{response.json()['id']}/results", timeout=10).json()["results"]
+    assert [row["result"] for row in results] == ["ok"] * 15 + ["error"]
+    assert results[-1] == {
+        "line": 17,
+        "userId": None,
+        "result": "error",
+        "postId": None,
+        "error": "invalid: userId 'oops' is not an integer",
+    }
+
+
+def test_a_file_that_is_not_csv_is_refused(service: Service) -> None:
+    response = requests.post(
+        f"{service.api}/imports", files={"file": ("x.bin", b"\x00\x01\x02", "application/x")}, timeout=10
+    )
+    assert response.status_code == 415
