@@ -4,6 +4,7 @@ limit, recorded row by row; resumable; invalid rows and files reported clearly."
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -187,3 +188,26 @@ def test_without_a_posts_api_the_import_fails_saying_so(
     import_id = run_import(client, queues, GOOD)
     answer = status(client, import_id)
     assert answer["status"] == "failed" and "POSTS_API_URL is not set" in answer["error"]
+
+
+def test_a_rate_limit_slot_too_far_away_requeues_the_import_with_a_delay(
+    client: Client, queues: Queues, posts_api: FakePostsApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("POSTS_MAX_WAIT", "5")
+    get_settings.cache_clear()
+    busy_until = str(int(time.time() * 1000) + 60_000)  # other imports hold the next minute of slots
+    clients.dynamodb().put_item(
+        TableName=get_settings().limits_table, Item={"name": {"S": "posts-api"}, "next_ms": {"N": busy_until}}
+    )
+    response = upload(client, GOOD)
+    job_id = json.loads(response.body)["id"]
+
+    assert queues.deliver() == 1
+
+    assert store.get_job(job_id).status == "queued"
+    assert results(client, job_id)["results"] == []  # the row it could not send is not left "sending"
+    assert posts_api.calls() == []
+    delayed = queues.sqs.get_queue_attributes(
+        QueueUrl=queues.url(get_settings().jobs_queue), AttributeNames=["ApproximateNumberOfMessagesDelayed"]
+    )["Attributes"]["ApproximateNumberOfMessagesDelayed"]
+    assert delayed == "1"
