@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint format bench data load provision clean help
+.PHONY: run test lint format bench report data load provision clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -32,6 +32,9 @@ format: $(STAMP)  ## apply ruff's fixes and formatting
 
 bench: $(STAMP)  ## the benchmarks on the local stack; figures go to bench/results.md
 	$(BIN)/python -m bench
+
+report: $(STAMP)  ## a plays CSV through /reports and back: make report FILE=plays.csv [API=http://127.0.0.1:8000]
+	$(BIN)/python -m infra.report_client $(FILE) --api $(or $(API),http://127.0.0.1:8000)
 
 data: $(STAMP)  ## generate data/df_sales.csv and data/df_sales_detail.csv
 	$(BIN)/python -m infra.sales_data

@@ -30,6 +30,8 @@ HEADER = ["Song", "Date", "Number of Plays"]
 OUTPUT_HEADER = ("Song", "Date", "Total Number of Plays for Date")
 MAX_REPORTED_ERRORS = 20
 _MAX_PLAYS_DIGITS = 18  # sums of up to ~10**18 stay exact in DuckDB's 128-bit sum
+# DuckDB records at most this many unsplittable lines (its rejects table has no memory bound).
+_REJECTS_LIMIT = 1000
 # The CSV reader's buffer (DuckDB's default is 32 MB per buffer): small enough for small budgets.
 _BUFFER_BYTES = 8 << 20
 
@@ -66,7 +68,7 @@ def check_header(first_bytes: bytes) -> None:
 
 
 def aggregate(source: Path, target: Path, *, memory_mb: int = 256, temp_dir: Path, threads: int = 2) -> Aggregation:
-    """Write the totals of ``source`` to ``target``; memory stays within ``memory_mb`` for DuckDB."""
+    """Write the totals of ``source`` to ``target``; DuckDB is given ``memory_mb`` (see the module's note)."""
     with source.open("rb") as handle:
         check_header(handle.read(4096))
     temp_dir.mkdir(parents=True, exist_ok=True)
@@ -77,13 +79,19 @@ def aggregate(source: Path, target: Path, *, memory_mb: int = 256, temp_dir: Pat
         "preserve_insertion_order": False,
     }
     with duckdb.connect(":memory:", config=config) as db:
-        report = _totals(db, source, target)
-    if report.rows_invalid:
-        report.errors = first_invalid_lines(source)
+        db.execute("SET enable_progress_bar = false")  # it would print to the worker's log
+        report, value_errors, structural = _totals(db, source, target)
+    if structural >= _REJECTS_LIMIT:  # DuckDB stopped recording them: count them all here
+        report.errors, invalid = scan_invalid(source)
+        report.rows_in += invalid - value_errors - structural
+        report.rows_invalid = invalid
+    elif report.rows_invalid:
+        report.errors, _ = scan_invalid(source, stop_after=report.rows_invalid)
     return report
 
 
-def _totals(db: duckdb.DuckDBPyConnection, source: Path, target: Path) -> Aggregation:
+def _totals(db: duckdb.DuckDBPyConnection, source: Path, target: Path) -> tuple[Aggregation, int, int]:
+    """The totals, the rows with invalid values, and the rows DuckDB could not split (up to the limit)."""
     db.execute(
         f"""
         CREATE TEMP TABLE totals AS
@@ -92,8 +100,8 @@ def _totals(db: duckdb.DuckDBPyConnection, source: Path, target: Path) -> Aggreg
         FROM (SELECT Song, Date, Plays, ({_VALID}) AS valid
               FROM read_csv(?, header = true, auto_detect = false, delim = ',', quote = '"', escape = '"',
                             columns = {{'Song': 'VARCHAR', 'Date': 'VARCHAR', 'Plays': 'VARCHAR'}},
-                            force_not_null = ['Song', 'Date', 'Plays'], store_rejects = true,
-                                buffer_size = {_BUFFER_BYTES}))
+                            force_not_null = ['Song', 'Date', 'Plays'], buffer_size = {_BUFFER_BYTES},
+                            store_rejects = true, rejects_limit = {_REJECTS_LIMIT}))
         GROUP BY Song, Date
     """,
         [str(source)],
@@ -108,7 +116,8 @@ def _totals(db: duckdb.DuckDBPyConnection, source: Path, target: Path) -> Aggreg
     ).fetchone() or (0, 0, 0)
     rejected = db.execute("SELECT count(DISTINCT line) FROM reject_errors").fetchone()
     structural = int(rejected[0]) if rejected else 0
-    return Aggregation(rows_in=int(rows) + structural, rows_invalid=int(bad) + structural, pairs=int(pairs))
+    report = Aggregation(rows_in=int(rows) + structural, rows_invalid=int(bad) + structural, pairs=int(pairs))
+    return report, int(bad), structural
 
 
 def _quoted(path: Path) -> str:
@@ -133,19 +142,29 @@ def row_problem(fields: list[str]) -> str | None:
     return None
 
 
-def first_invalid_lines(source: Path, limit: int = MAX_REPORTED_ERRORS) -> list[str]:
-    """Line numbers and reasons of the first invalid rows (a second pass, only when there are some)."""
+def scan_invalid(source: Path, stop_after: int | None = None) -> tuple[list[str], int]:
+    """The first invalid rows with their line numbers, and how many invalid rows were seen.
+
+    A second pass in Python, made only when there are invalid rows: it stops once it has seen
+    ``stop_after`` of them (the count DuckDB already has), else it reads the whole file.
+    """
     found: list[str] = []
+    seen = 0
     with source.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
         reader = csv.reader(handle)
         next(reader, None)
-        for fields in reader:
-            problem = row_problem(fields) if fields else None
-            if problem:
-                found.append(f"line {reader.line_num}: {problem}")
-                if len(found) >= limit:
-                    break
-    return found
+        try:
+            for fields in reader:
+                problem = row_problem(fields) if fields else None
+                if problem:
+                    seen += 1
+                    if len(found) < MAX_REPORTED_ERRORS:
+                        found.append(f"line {reader.line_num}: {problem}")
+                    if stop_after is not None and seen >= stop_after:
+                        break
+        except csv.Error as exc:  # e.g. a quote never closed: the rest of the file is one field
+            found.append(f"line {reader.line_num}: {exc}; the rest of the file was not checked")
+    return found, seen
 
 
 def read_totals(data: bytes) -> dict[tuple[str, str], int]:

@@ -104,3 +104,22 @@ def test_a_file_without_the_header_is_refused(tmp_path: Path, first_line: str) -
 def test_a_header_with_a_bom_and_crlf_is_fine(tmp_path: Path) -> None:
     totals, _ = run(tmp_path, "\ufeffSong,Date,Number of Plays\r\nUmbrella,2020-01-01,5\r\n".encode())
     assert totals == {("Umbrella", "2020-01-01"): 5}
+
+
+def test_thousands_of_unsplittable_lines_are_all_counted(tmp_path: Path) -> None:
+    """DuckDB records only the first 1,000 such lines (its record of them is unbounded in memory)."""
+    bad = "".join(f"only,{n}\n" for n in range(5000))
+    good = "".join(f"Song {n % 3},2020-01-0{n % 2 + 1},1\n" for n in range(600))
+    totals, report = run(tmp_path, "Song,Date,Number of Plays\n" + good + bad + "Song 0,2020-01-01,4\n")
+    assert (report.rows_in, report.rows_invalid) == (5601, 5000)  # type: ignore[attr-defined]
+    assert sum(totals.values()) == 604
+    assert report.errors[0] == "line 602: has 2 fields, expected 3"  # type: ignore[attr-defined]
+    assert len(report.errors) == 20  # type: ignore[attr-defined]
+
+
+def test_a_quote_never_closed_is_reported_not_raised(tmp_path: Path) -> None:
+    rest = "".join(f"Song {n},2020-01-01,1\n" for n in range(20_000))
+    totals, report = run(tmp_path, f'Song,Date,Number of Plays\nGood,2020-01-01,5\n"Broken,2020-01-01,5\n{rest}')
+    assert totals.get(("Good", "2020-01-01")) == 5
+    assert report.rows_invalid >= 1  # type: ignore[attr-defined]
+    assert any("line" in error for error in report.errors)  # type: ignore[attr-defined]
