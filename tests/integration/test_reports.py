@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import csv
+import subprocess
+import sys
 import time
+from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
 from chalicelib.reports.aggregate import read_totals
+from infra import plays_data
+from infra.local.stack import ROOT
 from tests.integration.conftest import Service
 
 pytestmark = pytest.mark.integration
@@ -58,3 +65,23 @@ def test_presigned_upload_straight_to_storage(service: Service) -> None:
 
     assert (answer["status"], answer["rows_in"], answer["pairs"]) == ("succeeded", 8, 5)
     assert read_totals(requests.get(answer["result_url"], timeout=10).content) == TOTALS
+
+
+def test_the_command_line_client_does_the_round_trip(service: Service, tmp_path: Path) -> None:
+    made = plays_data.generate(tmp_path / "plays.csv", target_bytes=2_000_000, songs=300, days=30, seed=9)
+    expected: Counter[tuple[str, str]] = Counter()
+    with made.path.open(newline="") as handle:
+        for song, day, plays in list(csv.reader(handle))[1:]:
+            expected[(song, day)] += int(plays)
+    out = tmp_path / "totals.csv"
+
+    done = subprocess.run(
+        [sys.executable, "-m", "infra.report_client", str(made.path), "--api", service.api, "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert read_totals(out.read_bytes()) == dict(expected)
