@@ -45,18 +45,26 @@ class RateLimiter:
     def interval_ms(self) -> int:
         return math.ceil(1000 / self.per_second) + self.margin_ms
 
-    def acquire(self, max_wait: float) -> float | None:
-        """Wait for a slot and return the seconds waited, or None if the next slot is beyond ``max_wait``."""
+    def acquire(self, max_wait: float, reserved: int | None = None) -> float | None:
+        """Wait for a slot (``reserved`` first, if given) and return the seconds waited, or None if
+        the next slot is beyond ``max_wait``."""
         started = time.monotonic()
+        slot = reserved
         while True:
-            slot = self.reserve(max_wait)
             if slot is None:
-                return None
-            delay = (slot - now_ms()) / 1000
-            if delay > 0:
-                self.sleep(delay)
-            if now_ms() - slot <= self.tolerance_ms:
+                slot = self.reserve(max_wait)
+                if slot is None:
+                    return None
+            if self.wait(slot):
                 return time.monotonic() - started
+            slot = None
+
+    def wait(self, slot: int) -> bool:
+        """Sleep until ``slot``; True if it is still ours to use (we woke within the tolerance)."""
+        delay = (slot - now_ms()) / 1000
+        if delay > 0:
+            self.sleep(delay)
+        return now_ms() - slot <= self.tolerance_ms
 
     def reserve(self, max_wait: float) -> int | None:
         """Take the next free slot (epoch ms), or None if it is more than ``max_wait`` seconds away."""

@@ -12,7 +12,7 @@ import json
 import urllib.error
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from chalicelib.errors import ContinueLater
@@ -34,6 +34,9 @@ class Outcome:
     post_id: int | None = None
     error: str | None = None
     attempts: int = 1
+    # A slot taken for the next request as soon as this one was answered, so that recording this
+    # row's outcome overlaps the wait instead of pushing the next send later.
+    next_slot: int | None = None
 
 
 def _post_once(url: str, post: dict[str, Any]) -> tuple[int, Any]:
@@ -56,13 +59,28 @@ def send(
     limiter: RateLimiter,
     *,
     max_wait: float,
+    reserved: int | None = None,
     sleep: Callable[[float], None] | None = None,
 ) -> Outcome:
-    """Send ``post``; never more often than the limiter allows, whatever the retries."""
+    """Send ``post`` (in the ``reserved`` slot, if one was taken); never more often than the limiter
+    allows, whatever the retries. The outcome carries a slot reserved for the next request."""
+    outcome = _send(url, post, limiter, max_wait=max_wait, reserved=reserved, sleep=sleep)
+    return replace(outcome, next_slot=limiter.reserve(max_wait))
+
+
+def _send(
+    url: str,
+    post: dict[str, Any],
+    limiter: RateLimiter,
+    *,
+    max_wait: float,
+    reserved: int | None,
+    sleep: Callable[[float], None] | None,
+) -> Outcome:
     pause = sleep or limiter.sleep
     reason = ""
     for attempt in range(1, ATTEMPTS + 1):
-        if limiter.acquire(max_wait) is None:
+        if limiter.acquire(max_wait, reserved if attempt == 1 else None) is None:
             raise SlotTooFar(f"the rate limiter's next slot is more than {max_wait:.0f} s away", int(max_wait))
         try:
             status, answer = _post_once(url, post)

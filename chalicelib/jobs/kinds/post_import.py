@@ -51,10 +51,11 @@ def _run(params: Params, progress: Progress) -> dict[str, int]:
         total = _count(path)
         ledger.start(import_id, total)
         resume_at = ledger.last_line(import_id)
+        sender = _Sender(settings.posts_api_url, limiter, settings.posts_max_wait)
         for done, row in enumerate(_rows(path), start=1):
             if row.line < resume_at:
                 continue
-            if _handle(import_id, row, settings.posts_api_url, limiter, settings.posts_max_wait):
+            if _handle(import_id, row, sender):
                 progress(done / max(total, 1))
                 if time.monotonic() > deadline and done < total:
                     raise ContinueLater(f"slice of {settings.import_slice_seconds} s used; {done} of {total} rows")
@@ -70,7 +71,21 @@ def _count(path: Path) -> int:
     return sum(1 for _ in _rows(path))
 
 
-def _handle(import_id: str, row: Row, url: str, limiter: RateLimiter, max_wait: int) -> bool:
+class _Sender:
+    """Sends posts one after another, each in the slot reserved when the previous one was answered."""
+
+    def __init__(self, url: str, limiter: RateLimiter, max_wait: int) -> None:
+        self.url, self.limiter, self.max_wait = url, limiter, max_wait
+        self.next_slot: int | None = None
+
+    def send(self, row: Row) -> posts_api.Outcome:
+        slot, self.next_slot = self.next_slot, None
+        outcome = posts_api.send(self.url, row.as_post(), self.limiter, max_wait=self.max_wait, reserved=slot)
+        self.next_slot = outcome.next_slot
+        return outcome
+
+
+def _handle(import_id: str, row: Row, sender: _Sender) -> bool:
     """Send or record one row; False when an earlier delivery had already done it."""
     if row.problem:
         ledger.record(import_id, row, error=f"invalid: {row.problem}", invalid=True)
@@ -82,7 +97,7 @@ def _handle(import_id: str, row: Row, url: str, limiter: RateLimiter, max_wait: 
             return True
         return False
     try:
-        outcome = posts_api.send(url, row.as_post(), limiter, max_wait=max_wait)
+        outcome = sender.send(row)
     except posts_api.SlotTooFar:
         ledger.unclaim(import_id, row)
         raise
