@@ -23,7 +23,9 @@ app.register_blueprint(reports.bp)
 app.register_blueprint(imports.bp)
 
 
-@app.on_sqs_message(queue=get_settings().jobs_queue, batch_size=5)
+# One job per invocation: a batch would run its jobs one after another, and a long one could
+# outlast the visibility timeout of the messages still waiting behind it.
+@app.on_sqs_message(queue=get_settings().jobs_queue, batch_size=1)
 def run_jobs(event: SQSEvent) -> dict[str, Any]:
     """Run each queued job; report the messages to retry (partial batch failure)."""
     return worker.handle_jobs(event)
