@@ -30,8 +30,10 @@ format: $(STAMP)  ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: $(STAMP)  ## the benchmarks on the local stack; figures go to bench/results.md
+bench: $(STAMP)  ## every benchmark on private local stacks (~25 min); figures go to bench/*results.md
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.imports_main
+	$(BIN)/python -m bench.reports_main
 
 report: $(STAMP)  ## a plays CSV through /reports and back: make report FILE=plays.csv [API=http://127.0.0.1:8000]
 	$(BIN)/python -m infra.report_client $(FILE) --api $(or $(API),http://127.0.0.1:8000)

@@ -8,10 +8,10 @@ from chalice.app import Blueprint, Response
 
 from chalicelib.api.errors import api_errors
 from chalicelib.api.params import json_object, query_params
-from chalicelib.errors import InvalidInput, NotFound
+from chalicelib.errors import InvalidInput
 from chalicelib.jobs import store
 from chalicelib.jobs.listing import PAGE_SIZE, list_jobs
-from chalicelib.jobs.model import FAILED, Job
+from chalicelib.jobs.model import FAILED
 from chalicelib.jobs.submit import submit
 
 bp = Blueprint(__name__)
@@ -48,7 +48,7 @@ def listing() -> dict[str, Any]:
 def detail(calculation_id: str) -> dict[str, Any]:
     """Launch time, status and the result rows (``null`` until succeeded); ``fields=name,duration``."""
     fields = _fields(query_params(bp.current_request, ("fields",)).get("fields"))
-    job = _calculation(calculation_id)
+    job = store.get_job_of_kind(calculation_id, KIND, "calculation")
     answer: dict[str, Any] = {
         "id": job.id,
         "launched_at": job.created_at,
@@ -78,13 +78,3 @@ def _fields(raw: str | None) -> set[str]:
     if unknown:
         raise InvalidInput("fields", f"unknown field {unknown[0]!r}; allowed: {', '.join(OPTIONAL_FIELDS)}")
     return fields
-
-
-def _calculation(calculation_id: str) -> Job:
-    try:
-        job = store.get_job(calculation_id)
-    except NotFound:
-        job = None
-    if job is None or job.kind != KIND:
-        raise NotFound(f"id: no calculation with id {calculation_id!r}")
-    return job

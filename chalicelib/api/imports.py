@@ -16,12 +16,11 @@ from chalicelib.api.errors import api_errors
 from chalicelib.api.multipart import uploaded_file
 from chalicelib.api.params import query_params
 from chalicelib.aws import files
-from chalicelib.errors import InvalidInput, NotFound, TooLarge, UnsupportedMedia
+from chalicelib.errors import InvalidInput, TooLarge, UnsupportedMedia
 from chalicelib.imports import ledger
 from chalicelib.imports.rows import BadHeader, check_header
 from chalicelib.jobs import store
 from chalicelib.jobs.kinds.post_import import upload_key
-from chalicelib.jobs.model import Job
 from chalicelib.jobs.submit import submit
 
 bp = Blueprint(__name__)
@@ -50,7 +49,7 @@ def create() -> Response:
 @bp.route("/imports/{import_id}", methods=["GET"])
 @api_errors
 def detail(import_id: str) -> dict[str, Any]:
-    job = _import(import_id)
+    job = store.get_job_of_kind(import_id, KIND, "import")
     answer: dict[str, Any] = {
         "id": job.id,
         "name": job.name,
@@ -73,7 +72,7 @@ def results(import_id: str) -> dict[str, Any]:
     after, limit = _whole(params, "after", 0, 0), _whole(params, "limit", 100, 1)
     if limit > MAX_PAGE:
         raise InvalidInput("limit", f"{limit} is over {MAX_PAGE}")
-    job = _import(import_id)
+    job = store.get_job_of_kind(import_id, KIND, "import")
     rows, next_after = ledger.results(job.params["import_id"], after=after, limit=limit)
     return {"id": job.id, "results": rows, "next_after": next_after}
 
@@ -98,13 +97,3 @@ def _whole(params: dict[str, str], name: str, default: int, minimum: int) -> int
     if not raw.isdigit() or int(raw) < minimum:
         raise InvalidInput(name, f"{raw!r} is not a whole number of at least {minimum}")
     return int(raw)
-
-
-def _import(import_id: str) -> Job:
-    try:
-        job = store.get_job(import_id)
-    except NotFound:
-        job = None
-    if job is None or job.kind != KIND:
-        raise NotFound(f"id: no import with id {import_id!r}")
-    return job

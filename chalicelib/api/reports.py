@@ -17,10 +17,10 @@ from chalicelib.api.errors import api_errors
 from chalicelib.api.multipart import uploaded_file
 from chalicelib.api.params import json_object
 from chalicelib.aws import files
-from chalicelib.errors import InvalidInput, NotFound, TooLarge
+from chalicelib.errors import InvalidInput, TooLarge
 from chalicelib.jobs import store
 from chalicelib.jobs.kinds.report import result_key, upload_key
-from chalicelib.jobs.model import SUCCEEDED, Job
+from chalicelib.jobs.model import SUCCEEDED
 from chalicelib.jobs.submit import submit
 from chalicelib.reports.aggregate import BadFile, check_header
 
@@ -76,7 +76,7 @@ def new_upload() -> Response:
 @bp.route("/reports/{report_id}", methods=["GET"])
 @api_errors
 def detail(report_id: str) -> dict[str, Any]:
-    job = _report(report_id)
+    job = store.get_job_of_kind(report_id, KIND, "report")
     result = store.result_of(job) or {}
     answer: dict[str, Any] = {
         "id": job.id,
@@ -122,13 +122,3 @@ def _uploaded(body: dict[str, Any]) -> tuple[str, str]:
     if files.size_of(upload_key(upload_id)) is None:
         raise InvalidInput("upload_id", f"nothing was uploaded for {upload_id!r}; PUT the file to its URL first")
     return upload_id, str(body.get("filename", "plays.csv"))
-
-
-def _report(report_id: str) -> Job:
-    try:
-        job = store.get_job(report_id)
-    except NotFound:
-        job = None
-    if job is None or job.kind != KIND:
-        raise NotFound(f"id: no report with id {report_id!r}")
-    return job

@@ -73,6 +73,17 @@ def get_job(job_id: str) -> Job:
         raise NotFound(f"job_id: no job with id {job_id!r}") from None
 
 
+def get_job_of_kind(job_id: str, kind: str, label: str) -> Job:
+    """A job of ``kind``: any other id, even another kind's, is "no such {label}" (404)."""
+    try:
+        job = get_job(job_id)
+    except NotFound:
+        job = None
+    if job is None or job.kind != kind:
+        raise NotFound(f"id: no {label} with id {job_id!r}")
+    return job
+
+
 def _conditional_update(job: Job, actions: list[Any], condition: Condition) -> bool:
     """Apply ``actions`` if ``condition`` holds; False (and no change) if it does not."""
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Any
 
 import boto3
 import pytest
+import requests
 
 from infra import sales_data
 from infra.local.fake_posts_api import FakePostsApi
@@ -40,6 +42,18 @@ class Service:
 
     def sqs(self) -> Any:
         return self._session().client("sqs", endpoint_url=self.env["AWS_ENDPOINT_URL_SQS"])
+
+
+def until_finished(url: str, timeout: float = 60) -> dict[str, Any]:
+    """GET ``url`` until its ``status`` is succeeded or failed; the last answer."""
+    deadline = time.monotonic() + timeout
+    answer: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        answer = requests.get(url, timeout=10).json()
+        if answer["status"] in ("succeeded", "failed"):
+            return answer
+        time.sleep(0.05)
+    raise AssertionError(f"{url} unfinished after {timeout} s: {answer}")
 
 
 def run_module(module: str, env: dict[str, str], *args: str) -> str:

@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
 import requests
 
-from tests.integration.conftest import Service
+from tests.integration.conftest import Service, until_finished
 
 pytestmark = pytest.mark.integration
 
 
 def wait_until_finished(service: Service, calculation: str, timeout: float = 60) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        body = requests.get(f"{service.api}/calculations/{calculation}?fields=name,duration", timeout=10).json()
-        if body["status"] in ("succeeded", "failed"):
-            return dict(body)
-        time.sleep(0.05)
-    raise AssertionError(f"calculation {calculation} still {body['status']} after {timeout} s")
+    return until_finished(f"{service.api}/calculations/{calculation}?fields=name,duration", timeout)
 
 
 def test_submitted_calculations_run_and_list_in_launch_order(service: Service) -> None:

@@ -16,7 +16,7 @@ import requests
 from chalicelib.aws import clients
 from chalicelib.config import get_settings
 from chalicelib.imports.limiter import RateLimiter
-from tests.integration.conftest import Service
+from tests.integration.conftest import Service, until_finished
 
 pytestmark = pytest.mark.integration
 
@@ -60,13 +60,7 @@ def test_the_limiter_holds_7_a_second_across_8_threads(on_the_stack: Service) ->
 
 
 def wait(service: Service, import_id: str, timeout: float = 60) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        answer = requests.get(f"{service.api}/imports/{import_id}", timeout=10).json()
-        if answer["status"] in ("succeeded", "failed"):
-            return dict(answer)
-        time.sleep(0.1)
-    raise AssertionError(f"import {import_id} unfinished after {timeout} s: {answer}")
+    return until_finished(f"{service.api}/imports/{import_id}", timeout)
 
 
 def test_an_import_over_http_sends_each_row_once_within_the_limit(service: Service) -> None:

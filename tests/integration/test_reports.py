@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import subprocess
 import sys
-import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ import requests
 from chalicelib.reports.aggregate import read_totals
 from infra import plays_data
 from infra.local.stack import ROOT
-from tests.integration.conftest import Service
+from tests.integration.conftest import Service, until_finished
 
 pytestmark = pytest.mark.integration
 PLAYS = (
@@ -34,13 +33,7 @@ TOTALS = {
 
 
 def finished(service: Service, report_id: str, timeout: float = 60) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        answer = requests.get(f"{service.api}/reports/{report_id}", timeout=10).json()
-        if answer["status"] in ("succeeded", "failed"):
-            return dict(answer)
-        time.sleep(0.05)
-    raise AssertionError(f"report {report_id} unfinished after {timeout} s")
+    return until_finished(f"{service.api}/reports/{report_id}", timeout)
 
 
 def test_upload_in_the_request_and_download_the_totals(service: Service) -> None:
