@@ -4,7 +4,6 @@ concurrency, and an import through real HTTP, counted at the fake posts API."""
 from __future__ import annotations
 
 import json
-import time
 import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -49,14 +48,11 @@ def test_the_limiter_holds_7_a_second_across_8_threads(on_the_stack: Service) ->
         )
         urllib.request.urlopen(request, timeout=5).close()
 
-    started = time.monotonic()
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(send, range(42)))
-    elapsed = time.monotonic() - started
 
     assert len(fake.arrivals()) == 42
-    assert fake.max_in_window(1.0) <= 7
-    assert 42 / elapsed >= 6.0  # close to the limit, not far below it
+    assert fake.max_in_window(1.0) <= 7  # its throughput is measured in bench/imports_main.py
 
 
 def wait(service: Service, import_id: str, timeout: float = 60) -> dict[str, Any]:

@@ -112,7 +112,7 @@ def test_parallel_requests_are_not_serialised_by_latency() -> None:
         started = time.monotonic()
         answers = list(pool.map(lambda n: post(api.url, {"n": n}), range(20)))
         elapsed = time.monotonic() - started
-    assert elapsed < 2.0
+    assert elapsed < 3.5  # one after another, 20 answers of 0.2 s would take 4 s
     assert [status for status, _, _ in answers] == [201] * 20
     assert sorted(answer["id"] for _, answer, _ in answers) == list(range(1, 21))
     assert api.max_in_window(1.0) == 20
