@@ -3,9 +3,10 @@
 It hands out send times ("slots") at least ``1000 / N`` ms plus a margin apart, from one item
 holding the next free slot, moved forward with conditional writes (optimistic locking), so the
 limit holds across processes and Lambda invocations. A sender sleeps until its slot and sends
-only if it woke within ``tolerance_ms`` of it (otherwise it takes a new slot): with slots 150 ms
-apart and 20 ms of tolerance, 8 sends span at least 7 * 150 - 20 = 1,030 ms, so any window of one
-second holds at most 7. A slot further away than ``max_wait`` is not taken: the caller re-queues
+only if it woke within ``tolerance_ms`` of it (otherwise it takes a new slot), on a connection
+opened before the wait: with slots 150 ms apart and 15 ms of tolerance, 8 sends span at least
+7 * 150 - 15 = 1,035 ms, so any window of one second holds at most 7, with 35 ms to spare for the
+request's own way to the API. A slot further away than ``max_wait`` is not taken: the caller re-queues
 its work instead of keeping a Lambda waiting.
 """
 
@@ -38,7 +39,7 @@ class RateLimiter:
     name: str
     per_second: int
     margin_ms: int = 7
-    tolerance_ms: int = 20
+    tolerance_ms: int = 15
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
 
     @property

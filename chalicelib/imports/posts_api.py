@@ -8,9 +8,9 @@ not retried.
 
 from __future__ import annotations
 
+import http.client
 import json
-import urllib.error
-import urllib.request
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -39,18 +39,38 @@ class Outcome:
     next_slot: int | None = None
 
 
-def _post_once(url: str, post: dict[str, Any]) -> tuple[int, Any]:
-    request = urllib.request.Request(
-        f"{url.rstrip('/')}/posts",
-        data=json.dumps(post).encode(),
-        method="POST",
-        headers={"Content-Type": "application/json", "Accept": "application/json"},
-    )
+def _connect(url: str) -> http.client.HTTPConnection:
+    """An open connection to the API, made before the slot so the request leaves right on time."""
+    parts = urllib.parse.urlsplit(url)
+    kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+    connection = kind(parts.hostname or "", parts.port, timeout=TIMEOUT_SECONDS)
+    connection.connect()
+    return connection
+
+
+def _post(connection: http.client.HTTPConnection, url: str, post: dict[str, Any]) -> tuple[int, Any]:
+    path = f"{urllib.parse.urlsplit(url).path.rstrip('/')}/posts"
+    headers = {"Content-Type": "application/json", "Accept": "application/json"}
+    connection.request("POST", path, body=json.dumps(post).encode(), headers=headers)
+    response = connection.getresponse()
+    data = response.read()
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
-            return response.status, json.loads(response.read() or b"null")
-    except urllib.error.HTTPError as exc:
-        return exc.code, None
+        return response.status, json.loads(data) if data else None
+    except ValueError:
+        return response.status, None
+
+
+def _connected_in_slot(url: str, limiter: RateLimiter, max_wait: float, slot: int | None) -> http.client.HTTPConnection:
+    """Reserve a slot (or use ``slot``), connect, and wait for it; a new slot if we woke too late."""
+    while True:
+        slot = slot if slot is not None else limiter.reserve(max_wait)
+        if slot is None:
+            raise SlotTooFar(f"the rate limiter's next slot is more than {max_wait:.0f} s away", int(max_wait))
+        connection = _connect(url)
+        if limiter.wait(slot):
+            return connection
+        connection.close()
+        slot = None
 
 
 def send(
@@ -80,22 +100,23 @@ def _send(
     pause = sleep or limiter.sleep
     reason = ""
     for attempt in range(1, ATTEMPTS + 1):
-        if limiter.acquire(max_wait, reserved if attempt == 1 else None) is None:
-            raise SlotTooFar(f"the rate limiter's next slot is more than {max_wait:.0f} s away", int(max_wait))
+        connection = None
         try:
-            status, answer = _post_once(url, post)
+            connection = _connected_in_slot(url, limiter, max_wait, reserved if attempt == 1 else None)
+            status, answer = _post(connection, url, post)
         except TimeoutError:
             reason = f"no answer within {TIMEOUT_SECONDS:.0f} s"
-        except (urllib.error.URLError, ConnectionError) as exc:
-            cause = getattr(exc, "reason", exc)
-            timed_out = isinstance(cause, TimeoutError)
-            reason = f"no answer within {TIMEOUT_SECONDS:.0f} s" if timed_out else f"could not connect: {cause}"
+        except (OSError, http.client.HTTPException) as exc:
+            reason = f"could not connect: {exc}" if connection is None else f"connection failed: {exc}"
         else:
             if 200 <= status < 300 and isinstance(answer, dict) and isinstance(answer.get("id"), int):
                 return Outcome(True, post_id=answer["id"], attempts=attempt)
             reason = f"HTTP {status}" if not 200 <= status < 300 else "answer without an id"
             if status not in RETRYABLE and not 200 <= status < 300:
                 return Outcome(False, error=reason, attempts=attempt)
+        finally:
+            if connection is not None:
+                connection.close()
         if attempt < ATTEMPTS:
             pause(BACKOFF_SECONDS * 2 ** (attempt - 1))
     return Outcome(False, error=f"{reason} (after {ATTEMPTS} attempts)", attempts=ATTEMPTS)
