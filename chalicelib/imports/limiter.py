@@ -46,20 +46,6 @@ class RateLimiter:
     def interval_ms(self) -> int:
         return math.ceil(1000 / self.per_second) + self.margin_ms
 
-    def acquire(self, max_wait: float, reserved: int | None = None) -> float | None:
-        """Wait for a slot (``reserved`` first, if given) and return the seconds waited, or None if
-        the next slot is beyond ``max_wait``."""
-        started = time.monotonic()
-        slot = reserved
-        while True:
-            if slot is None:
-                slot = self.reserve(max_wait)
-                if slot is None:
-                    return None
-            if self.wait(slot):
-                return time.monotonic() - started
-            slot = None
-
     def wait(self, slot: int) -> bool:
         """Sleep until ``slot``; True if it is still ours to use (we woke within the tolerance)."""
         delay = (slot - now_ms()) / 1000
