@@ -25,6 +25,8 @@ from pathlib import Path
 
 from bench import imports
 from bench.imports import Config, Scenario
+from bench.targets import Target, table
+from bench.targets import publish as publish_results
 
 RESULTS = Path(__file__).resolve().parent / "imports_results.md"
 SECONDS_PER_1000_ROWS = 160.0
@@ -54,18 +56,6 @@ class Results:
     a: Scenario
     b: Scenario
     load_after: float
-
-
-@dataclass(frozen=True)
-class Target:
-    name: str
-    figure: str
-    limit: str
-    passed: bool | None  # None: not measured
-
-    @property
-    def verdict(self) -> str:
-        return {True: "PASS", False: "FAIL", None: "SKIP"}[self.passed]
 
 
 def _timeout(rows: int, config: Config) -> float:
@@ -171,9 +161,7 @@ def _header(results: Results) -> list[str]:
 
 
 def _target_lines(results: Results) -> list[str]:
-    lines = ["## Targets", "", "| target | figure | limit | result |", "|---|---:|---:|---|"]
-    lines += [f"| {t.name} | {t.figure} | {t.limit} | {t.verdict} |" for t in targets(results)]
-    return [*lines, ""]
+    return table(targets(results))
 
 
 def _seconds(value: float | None, digits: int = 1) -> str:
@@ -268,12 +256,7 @@ def markdown(results: Results) -> str:
 
 def publish(results: Results, path: Path = RESULTS) -> None:
     """Write ``imports_results.md`` and print it, then each target with PASS/FAIL."""
-    text = markdown(results)
-    path.write_text(text)
-    print(f"\n{text}")
-    print(f"written to {path}\n")
-    for target in targets(results):
-        print(f"{target.verdict}  {target.name}: {target.figure} (target {target.limit})")
+    publish_results(markdown(results), path, targets(results))
 
 
 def main() -> None:

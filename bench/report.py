@@ -17,6 +17,8 @@ from bench.jobs import JobsResult
 from bench.load import LoadResult
 from bench.logs import NO_FILTER, Latency
 from bench.metric import MetricResult
+from bench.targets import Target, table
+from bench.targets import publish as publish_results
 
 RESULTS = Path(__file__).resolve().parent / "results.md"
 
@@ -40,18 +42,6 @@ class Results:
 
     def p50_ratio(self) -> float:
         return _no_filter(self.logs_full).p50_ms / _no_filter(self.logs_small).p50_ms
-
-
-@dataclass(frozen=True)
-class Target:
-    name: str
-    figure: str
-    limit: str
-    passed: bool
-
-    @property
-    def verdict(self) -> str:
-        return "PASS" if self.passed else "FAIL"
 
 
 def _no_filter(latencies: list[Latency]) -> Latency:
@@ -118,9 +108,7 @@ def _header(results: Results) -> list[str]:
 
 
 def _target_lines(results: Results) -> list[str]:
-    lines = ["## Targets", "", "| target | figure | limit | result |", "|---|---:|---:|---|"]
-    lines += [f"| {t.name} | {t.figure} | {t.limit} | {t.verdict} |" for t in targets(results)]
-    return [*lines, ""]
+    return table(targets(results))
 
 
 def _load_lines(results: Results) -> list[str]:
@@ -305,11 +293,6 @@ def markdown(results: Results) -> str:
 
 def publish(results: Results, path: Path = RESULTS) -> None:
     """Write ``results.md`` and print it, then each target with PASS/FAIL."""
-    text = markdown(results)
-    path.write_text(text)
-    print(f"\n{text}")
-    print(f"written to {path}\n")
-    for target in targets(results):
-        print(f"{target.verdict}  {target.name}: {target.figure} (target {target.limit})")
+    publish_results(markdown(results), path, targets(results))
     failed = [target.name for target in targets(results) if not target.passed]
     print(f"\n{'ALL TARGETS PASS' if not failed else f'{len(failed)} TARGET(S) FAILED: ' + ', '.join(failed)}")

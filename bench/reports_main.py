@@ -30,6 +30,8 @@ import duckdb
 from bench import reports
 from bench.reports import MB, MEMORY_MB, RSS_LIMIT_MIB, Agreement, ChildRun, PlaysInput, StackResult
 from bench.stack import local_stack
+from bench.targets import Target, table
+from bench.targets import publish as publish_results
 
 RESULTS = Path(__file__).resolve().parent / "reports_results.md"
 MIN_PAIRS = 5_000_000
@@ -88,18 +90,6 @@ class Results:
     inputs: list[InputResults] = field(default_factory=list)
     stack: StackResult | None = None
     load_after: float = 0.0
-
-
-@dataclass(frozen=True)
-class Target:
-    name: str
-    figure: str
-    limit: str
-    passed: bool | None  # None: not measured
-
-    @property
-    def verdict(self) -> str:
-        return {True: "PASS", False: "FAIL", None: "SKIP"}[self.passed]
 
 
 def measure_input(source: PlaysInput, scratch: Path) -> InputResults:
@@ -218,9 +208,7 @@ def _header(results: Results) -> list[str]:
 
 
 def _target_lines(results: Results) -> list[str]:
-    lines = ["## Targets", "", "| target | figure | limit | result |", "|---|---:|---:|---|"]
-    lines += [f"| {t.name} | {t.figure} | {t.limit} | {t.verdict} |" for t in targets(results)]
-    return [*lines, ""]
+    return table(targets(results))
 
 
 def _input_lines(results: Results) -> list[str]:
@@ -330,12 +318,7 @@ def markdown(results: Results) -> str:
 
 def publish(results: Results, path: Path = RESULTS) -> None:
     """Write ``reports_results.md`` and print it, then each target with PASS/FAIL."""
-    text = markdown(results)
-    path.write_text(text)
-    print(f"\n{text}")
-    print(f"written to {path}\n")
-    for target in targets(results):
-        print(f"{target.verdict}  {target.name}: {target.figure} (target {target.limit})")
+    publish_results(markdown(results), path, targets(results))
     for line in _setting_lines(results)[2:]:
         print(line)
 
