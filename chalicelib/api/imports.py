@@ -50,18 +50,7 @@ def create() -> Response:
 @api_errors
 def detail(import_id: str) -> dict[str, Any]:
     job = store.get_job_of_kind(import_id, KIND, "import")
-    answer: dict[str, Any] = {
-        "id": job.id,
-        "name": job.name,
-        "status": job.status,
-        "progress": job.progress,
-        "created_at": job.created_at,
-        "finished_at": job.finished_at,
-        **ledger.summary(job.params["import_id"]),
-    }
-    if job.error and job.status == "failed":
-        answer["error"] = job.error
-    return answer
+    return {**job.status_view(), **ledger.summary(job.params["import_id"])}
 
 
 @bp.route("/imports/{import_id}/results", methods=["GET"])

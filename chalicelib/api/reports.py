@@ -78,22 +78,11 @@ def new_upload() -> Response:
 def detail(report_id: str) -> dict[str, Any]:
     job = store.get_job_of_kind(report_id, KIND, "report")
     result = store.result_of(job) or {}
-    answer: dict[str, Any] = {
-        "id": job.id,
-        "name": job.name,
-        "status": job.status,
-        "progress": job.progress,
-        "created_at": job.created_at,
-        "finished_at": job.finished_at,
-        "duration": job.duration,
-        "result_url": None,
-    }
+    answer: dict[str, Any] = {**job.status_view(), "result_url": None}
     answer.update({field: result.get(field) for field in RESULT_FIELDS})
     if job.status == SUCCEEDED:
         stem = str(job.params["filename"]).rsplit(".", 1)[0]
         answer["result_url"] = files.download_url(result_key(job.params["upload_id"]), f"{stem}.totals.csv")
-    if job.error:
-        answer["error"] = job.error
     return answer
 
 

@@ -65,6 +65,21 @@ class Job(Model):
 
     by_kind = KindIndex()
 
+    def status_view(self) -> dict[str, Any]:
+        """What a kind's own status endpoint (``/reports/{id}``, ``/imports/{id}``) shows of the job."""
+        view: dict[str, Any] = {
+            "id": self.id,
+            "name": self.name,
+            "status": self.status,
+            "progress": self.progress,
+            "created_at": self.created_at,
+            "finished_at": self.finished_at,
+            "duration": self.duration,
+        }
+        if self.status == FAILED and self.error:
+            view["error"] = self.error
+        return view
+
     def to_public(self) -> dict[str, Any]:
         """The job as ``GET /jobs/{id}`` shows it."""
         view: dict[str, Any] = {
