@@ -22,7 +22,7 @@ class Settings:
     region: str
     max_receive_count: int
     visibility_timeout: int
-    # Memory DuckDB may use for a play-count report before it spills to disk, in MB.
+    # The memory budget of a play-count report's aggregation, in MB (the whole worker stays near it).
     report_memory_mb: int
     # Where workers keep a report's input, output and spill files (Lambda: /tmp, up to 10 GB).
     scratch_dir: str
@@ -87,7 +87,7 @@ def get_settings() -> Settings:
         region=os.environ.get("AWS_DEFAULT_REGION", os.environ.get("AWS_REGION", "us-east-1")),
         max_receive_count=_int_env("JOBS_MAX_RECEIVE_COUNT", 3),
         visibility_timeout=_int_env("JOBS_VISIBILITY_TIMEOUT", 120),
-        report_memory_mb=_int_env("REPORT_MEMORY_MB", 1024),
+        report_memory_mb=_int_env("REPORT_MEMORY_MB", 256),
         scratch_dir=os.environ.get("SCRATCH_DIR", tempfile.gettempdir()),
         posts_api_url=os.environ.get("POSTS_API_URL", ""),
         posts_per_second=_int_env("POSTS_PER_SECOND", 7),

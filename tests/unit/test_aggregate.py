@@ -6,11 +6,13 @@ import csv
 import io
 from collections import Counter
 from pathlib import Path
+from random import Random
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from chalicelib.reports import aggregate as aggregate_module
 from chalicelib.reports.aggregate import BadFile, aggregate, read_totals
 
 SEED_INPUT = """Song,Date,Number of Plays
@@ -123,3 +125,27 @@ def test_a_quote_never_closed_is_reported_not_raised(tmp_path: Path) -> None:
     assert totals.get(("Good", "2020-01-01")) == 5
     assert report.rows_invalid >= 1  # type: ignore[attr-defined]
     assert any("line" in error for error in report.errors)  # type: ignore[attr-defined]
+
+
+def test_many_partitions_give_the_same_totals(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The two passes (partition by hash, then aggregate each partition) lose and double nothing."""
+    monkeypatch.setattr(aggregate_module, "partitions_for", lambda source, memory_mb: 7)
+    rng = Random(5)
+    rows = [
+        (f"song {rng.randrange(500)}", f"2020-01-{rng.randrange(1, 29):02d}", rng.randrange(100)) for _ in range(20_000)
+    ]
+    expected: Counter[tuple[str, str]] = Counter()
+    for song, day, plays in rows:
+        expected[(song, day)] += plays
+    totals, report = run(tmp_path, csv_text(rows) + "bad,row\n")
+    assert totals == dict(expected)
+    assert (report.rows_in, report.rows_invalid, report.pairs) == (20_001, 1, len(expected))  # type: ignore[attr-defined]
+
+
+def test_the_partition_count_grows_with_the_file_and_shrinks_with_the_budget(tmp_path: Path) -> None:
+    path = tmp_path / "plays.csv"
+    path.write_text(csv_text([("Umbrella", "2020-01-01", 5)] * 30_000))
+    assert aggregate_module.partitions_for(path, 256) == 1
+    with path.open("r+b") as handle:
+        handle.truncate(1_000_000_000)  # the same rows, as if the file went on for 1 GB
+    assert 20 < aggregate_module.partitions_for(path, 256) < aggregate_module.partitions_for(path, 160)
