@@ -44,7 +44,10 @@ def _run(params: Params, progress: Progress) -> dict[str, int]:
         raise RuntimeError("POSTS_API_URL is not set: where should the rows go?")
     import_id = params["import_id"]
     limiter = RateLimiter(LIMITER, settings.posts_per_second)
-    deadline = time.monotonic() + settings.import_slice_seconds
+    # A slice must end well within the message's visibility timeout (the job's lease), or another
+    # worker would take the job over while this one still sends.
+    slice_seconds = min(settings.import_slice_seconds, settings.visibility_timeout / 2)
+    deadline = time.monotonic() + slice_seconds
     with tempfile.TemporaryDirectory(dir=settings.scratch_dir, prefix="import-") as scratch:
         path = Path(scratch) / "posts.csv"
         files.download(upload_key(import_id), path)
@@ -58,7 +61,7 @@ def _run(params: Params, progress: Progress) -> dict[str, int]:
             if _handle(import_id, row, sender):
                 progress(done / max(total, 1))
                 if time.monotonic() > deadline and done < total:
-                    raise ContinueLater(f"slice of {settings.import_slice_seconds} s used; {done} of {total} rows")
+                    raise ContinueLater(f"slice of {slice_seconds:.0f} s used; {done} of {total} rows")
     return ledger.summary(import_id)
 
 
