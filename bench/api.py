@@ -26,12 +26,19 @@ class Reply:
 
 
 def call(base_url: str, method: str, path: str, payload: dict[str, Any] | None = None, timeout: float = 30.0) -> Reply:
-    """One request on a fresh connection; ``seconds`` covers connect to the last byte of the body."""
-    parts = urlsplit(base_url)
+    """One JSON request on a fresh connection; ``seconds`` covers connect to the last byte of the body."""
     data = None if payload is None else json.dumps(payload).encode()
+    return send(base_url, method, path, data, "application/json" if data is not None else None, timeout)
+
+
+def send(
+    base_url: str, method: str, path: str, data: bytes | None, content_type: str | None, timeout: float = 30.0
+) -> Reply:
+    """One request with a raw body on a fresh connection, answered with a JSON object."""
+    parts = urlsplit(base_url)
     headers = {"Connection": "close", "Accept": "application/json"}
-    if data is not None:
-        headers["Content-Type"] = "application/json"
+    if content_type is not None:
+        headers["Content-Type"] = content_type
     started = time.perf_counter()
     connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=timeout)
     try:

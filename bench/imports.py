@@ -19,8 +19,6 @@ whether any row was created twice (each row's title is unique) or answered 429/5
 
 from __future__ import annotations
 
-import http.client
-import json
 import os
 import time
 from collections import Counter
@@ -31,11 +29,10 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from urllib3 import encode_multipart_formdata
 
-from bench.api import ApiError, Reply, call, expect
+from bench.api import ApiError, Reply, call, expect, send
 from bench.stack import LOG_DIR, free_ports
 from bench.stats import median, percentile
 from chalicelib.aws import clients
@@ -165,21 +162,7 @@ def make_csv(batch: int, rows: int) -> bytes:
 def post_file(base_url: str, content: bytes, filename: str, timeout: float = 30.0) -> Reply:
     """``POST /imports`` with ``content`` as the multipart field ``file``, on a fresh connection."""
     body, content_type = encode_multipart_formdata({"file": (filename, content, "text/csv")})
-    parts = urlsplit(base_url)
-    headers = {"Connection": "close", "Accept": "application/json", "Content-Type": content_type}
-    started = time.perf_counter()
-    connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=timeout)
-    try:
-        connection.request("POST", "/imports", body=body, headers=headers)
-        response = connection.getresponse()
-        raw = response.read()
-    finally:
-        connection.close()
-    seconds = time.perf_counter() - started
-    answer = json.loads(raw) if raw else {}
-    if not isinstance(answer, dict):
-        raise ApiError(f"POST /imports: expected a JSON object, got {raw[:200]!r}")
-    return Reply(response.status, answer, seconds)
+    return send(base_url, "POST", "/imports", body, content_type, timeout)
 
 
 @contextmanager
