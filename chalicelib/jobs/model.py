@@ -81,18 +81,13 @@ class Job(Model):
         return view
 
     def to_public(self) -> dict[str, Any]:
-        """The job as ``GET /jobs/{id}`` shows it."""
-        view: dict[str, Any] = {
-            "id": self.id,
+        """The job as ``GET /jobs/{id}`` shows it: the status view, its kind and parameters, the
+        start, the attempts, and the last error even while a retry is pending."""
+        view = {
+            **self.status_view(),
             "kind": self.kind,
-            "name": self.name,
-            "status": self.status,
             "params": self.params,
-            "created_at": self.created_at,
             "started_at": self.started_at,
-            "finished_at": self.finished_at,
-            "duration": self.duration,
-            "progress": self.progress,
             "attempts": self.attempts,
         }
         if self.error is not None:
