@@ -113,6 +113,7 @@ def load_csv(
     days: set[str] = set()
     inflight: deque[tuple[_Chunk, Future[None]]] = deque()
     chunk = _Chunk([], 0, 0)
+    table_name = get_settings().records_table(table.name)
 
     def settle(oldest: tuple[_Chunk, Future[None]]) -> None:
         done, future = oldest
@@ -131,14 +132,12 @@ def load_csv(
             chunk.rows += 1
             chunk.last_line = line
             if chunk.rows >= chunk_rows:
-                inflight.append(
-                    (chunk, pool.submit(write_items, get_settings().records_table(table.name), chunk.items))
-                )
+                inflight.append((chunk, pool.submit(write_items, table_name, chunk.items)))
                 chunk = _Chunk([], 0, 0)
                 if len(inflight) >= threads * 2:
                     settle(inflight.popleft())
         if chunk.rows:
-            inflight.append((chunk, pool.submit(write_items, get_settings().records_table(table.name), chunk.items)))
+            inflight.append((chunk, pool.submit(write_items, table_name, chunk.items)))
         while inflight:
             settle(inflight.popleft())
 
