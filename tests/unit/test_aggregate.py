@@ -97,6 +97,38 @@ def test_bad_rows_are_counted_and_reported_by_line(tmp_path: Path) -> None:
     ]
 
 
+LENIENT_CASTS = ["+5", " 5", "5 ", "0x10", "1e3", "1_000", "1.0", "9" * 19, ""]
+LENIENT_DATES = ["2020/01/01", "2020-01-01 ", " 2020-01-01", "2020-1-01", "0000-01-01", "2020-01-01T00:00"]
+
+
+def test_what_a_typed_cast_would_accept_is_still_invalid(tmp_path: Path) -> None:
+    """DuckDB's casts take '+5', '1e3', '0x10' or '2020/01/01'; the rules here do not."""
+    rows = [("Odd plays", "2020-01-01", plays) for plays in LENIENT_CASTS]
+    rows += [("Odd date", day, "1") for day in LENIENT_DATES]
+    text = csv_text([("Good", "2020-01-01", 5), *rows])  # type: ignore[list-item]
+    totals, report = run(tmp_path, text)
+    assert totals == {("Good", "2020-01-01"): 5}
+    assert report.rows_invalid == len(rows)  # type: ignore[attr-defined]
+
+
+fields = st.text(alphabet="0123456789-+. e/x_", max_size=12)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.tuples(st.sampled_from(["a", "b", ""]), fields | days, fields), min_size=1, max_size=30))
+def test_sql_and_python_agree_on_which_rows_are_invalid(tmp_path: Path, rows: list[tuple[str, str, str]]) -> None:
+    """The SQL checks (pass 1) and ``row_problem`` (the line numbers) apply the same rules."""
+    invalid = [n for n, row in enumerate(rows, start=2) if aggregate_module.row_problem(list(row))]
+    expected: Counter[tuple[str, str]] = Counter()
+    for song, day, plays in rows:
+        if not aggregate_module.row_problem([song, day, plays]):
+            expected[(song, day)] += int(plays)
+    totals, report = run(tmp_path, csv_text(rows))  # type: ignore[arg-type]
+    assert totals == dict(expected)
+    assert report.rows_invalid == len(invalid)  # type: ignore[attr-defined]
+    assert [error.split(":")[0] for error in report.errors] == [f"line {n}" for n in invalid[:20]]  # type: ignore[attr-defined]
+
+
 @pytest.mark.parametrize("first_line", ["song,date,plays", "Song;Date;Number of Plays", "", "Umbrella,2020-01-01,5"])
 def test_a_file_without_the_header_is_refused(tmp_path: Path, first_line: str) -> None:
     with pytest.raises(BadFile, match="header: expected Song,Date,Number of Plays"):
