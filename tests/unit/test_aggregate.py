@@ -98,7 +98,17 @@ def test_bad_rows_are_counted_and_reported_by_line(tmp_path: Path) -> None:
 
 
 LENIENT_CASTS = ["+5", " 5", "5 ", "0x10", "1e3", "1_000", "1.0", "9" * 19, ""]
-LENIENT_DATES = ["2020/01/01", "2020-01-01 ", " 2020-01-01", "2020-1-01", "0000-01-01", "2020-01-01T00:00"]
+LENIENT_DATES = [
+    "2020/01/01",
+    "2020-01-01 ",
+    " 2020-01-01",
+    "2020-1-01",
+    "0000-01-01",
+    "2020-01-01T00:00",
+    "2020-01-1x",
+    "10000-01-01",
+    "-020-01-01",
+]
 
 
 def test_what_a_typed_cast_would_accept_is_still_invalid(tmp_path: Path) -> None:
@@ -181,3 +191,31 @@ def test_the_partition_count_grows_with_the_file_and_shrinks_with_the_budget(tmp
     with path.open("r+b") as handle:
         handle.truncate(1_000_000_000)  # the same rows, as if the file went on for 1 GB
     assert 20 < aggregate_module.partitions_for(path, 256) < aggregate_module.partitions_for(path, 160)
+
+
+def test_partitions_that_do_not_fit_after_all_are_split_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """When the estimates are wrong (here: forced to say one query takes everything), DuckDB runs
+    out of memory on a partition, which is split again by another hash: same totals, no error."""
+    monkeypatch.setattr(aggregate_module, "partitions_for", lambda source, memory_mb: 2)
+    monkeypatch.setattr(aggregate_module, "groups_fitting", lambda source, memory_mb: 10**9)
+    monkeypatch.setattr(aggregate_module, "_duckdb_mb", lambda memory_mb: 24)  # DuckDB's own limit
+    splits: list[int] = []
+    real_split = aggregate_module._split
+
+    def spy(db: object, files: list[str], folder: Path, level: int) -> list[list[str]]:
+        splits.append(level)
+        return real_split(db, files, folder, level)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(aggregate_module, "_split", spy)
+    rows = [(f"a song with a fairly long name, number {n}", "2020-01-01", n % 7) for n in range(200_000)]
+    totals, report = run(tmp_path, csv_text(rows))
+    assert splits, "the aggregation never ran out of memory: the test needs more groups"
+    assert report.pairs == len(rows) and totals == {(song, day): plays for song, day, plays in rows}  # type: ignore[attr-defined]
+
+
+def test_longer_rows_mean_fewer_groups_per_aggregation(tmp_path: Path) -> None:
+    """A group holds its song: the longer the rows, the fewer groups one aggregation may take."""
+    short, long = tmp_path / "short.csv", tmp_path / "long.csv"
+    short.write_text(csv_text([(f"s{n}", "2020-01-01", 1) for n in range(40_000)]))
+    long.write_text(csv_text([(f"{'x' * 150}{n}", "2020-01-01", 1) for n in range(8_000)]))
+    assert aggregate_module.groups_fitting(long, 256) < aggregate_module.groups_fitting(short, 256) / 2
