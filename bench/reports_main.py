@@ -5,8 +5,9 @@ Why a separate entry: the reports benchmark needs large generated files (100 MB 
 ``python -m bench``.
 
 Order: the aggregations first, before any server runs (nothing else competes for the two CPUs
-DuckDB is given): per input, ``aggregate(memory_mb=256)``, then plain DuckDB, then the memory
-sweep when 256 does not keep the child within 256 MiB; then a private local stack starts (free
+DuckDB is given): per input, ``aggregate(memory_mb=256)`` and plain DuckDB three times, alternating
+(the median run's time counts, the highest peak RSS), then the memory sweep when 256 does not keep
+the child within 256 MiB; then a private local stack starts (free
 ports, never 8000) for the round trip through the API and the transfer rates. Generated files live
 in a scratch folder under /tmp, deleted at the end; outputs are deleted as soon as they are compared.
 
@@ -36,6 +37,7 @@ from bench.targets import publish as publish_results
 RESULTS = Path(__file__).resolve().parent / "reports_results.md"
 MIN_PAIRS = 5_000_000
 MAX_SLOWDOWN = 2.0
+REPEATS = 3
 
 
 @dataclass(frozen=True)
@@ -58,10 +60,16 @@ class InputResults:
     duckdb: ChildRun
     sweep: list[ChildRun]
     agreement: Agreement | None
+    others: list[ChildRun] = field(default_factory=list)  # the repeats not taken as the median
 
     @property
     def runs(self) -> list[ChildRun]:
-        return [self.ours, *self.sweep, self.duckdb]
+        return [self.ours, self.duckdb, *self.others, *self.sweep]
+
+    def highest_rss(self) -> ChildRun:
+        """Of the repeats of aggregate(memory_mb=256), the one that peaked highest."""
+        ours = [self.ours, *(run for run in self.others if run.tool == self.ours.tool)]
+        return max(ours, key=lambda run: run.peak_rss_mib)
 
     def fitting(self) -> ChildRun | None:
         """The largest ``memory_mb`` whose run succeeded within the RSS limit."""
@@ -95,8 +103,12 @@ class Results:
 def measure_input(source: PlaysInput, scratch: Path) -> InputResults:
     ours_path, reference_path, sweep_path = scratch / "ours.csv", scratch / "duckdb.csv", scratch / "sweep.csv"
     try:
-        ours = reports.run_aggregate(source, ours_path, MEMORY_MB, scratch)
-        duckdb_run = reports.run_duckdb(source, reference_path, scratch)
+        ours_runs, duckdb_runs = [], []
+        for _ in range(REPEATS):  # alternating, so that a busy moment slows both alike
+            ours_runs.append(reports.run_aggregate(source, ours_path, MEMORY_MB, scratch))
+            duckdb_runs.append(reports.run_duckdb(source, reference_path, scratch))
+        ours, duckdb_run = _median(ours_runs), _median(duckdb_runs)
+        others = [run for run in (*ours_runs, *duckdb_runs) if run is not ours and run is not duckdb_run]
         sweep = reports.memory_sweep(source, ours, sweep_path, scratch)
         checked = ours if ours.ok else (sweep[-1] if sweep and sweep[-1].ok else None)
         agreement = None
@@ -107,7 +119,13 @@ def measure_input(source: PlaysInput, scratch: Path) -> InputResults:
     finally:
         for path in (ours_path, reference_path, sweep_path):
             path.unlink(missing_ok=True)
-    return InputResults(source, ours, duckdb_run, sweep, agreement)
+    return InputResults(source, ours, duckdb_run, sweep, agreement, others)
+
+
+def _median(runs: list[ChildRun]) -> ChildRun:
+    """The run of median time among the successful ones (else the first)."""
+    ok = sorted((run for run in runs if run.ok), key=lambda run: run.seconds)
+    return ok[len(ok) // 2] if ok else runs[0]
 
 
 def run(plan: Plan, scratch: Path, skip_stack: bool) -> Results:
@@ -129,10 +147,10 @@ def run(plan: Plan, scratch: Path, skip_stack: bool) -> Results:
 
 
 def _rss_target(item: InputResults) -> Target:
-    run = item.ours
+    run = item.highest_rss()
     figure = f"{run.peak_rss_mib:.0f} MiB" if run.ok else f"failed ({run.peak_rss_mib:.0f} MiB at the failure)"
     return Target(
-        f"peak RSS of the child, aggregate(memory_mb=256), {item.source.label}",
+        f"highest peak RSS of the child, aggregate(memory_mb=256), {item.source.label}",
         figure,
         f"<= {RSS_LIMIT_MIB} MiB",
         run.fits,

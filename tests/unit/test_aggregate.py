@@ -219,3 +219,13 @@ def test_longer_rows_mean_fewer_groups_per_aggregation(tmp_path: Path) -> None:
     short.write_text(csv_text([(f"s{n}", "2020-01-01", 1) for n in range(40_000)]))
     long.write_text(csv_text([(f"{'x' * 150}{n}", "2020-01-01", 1) for n in range(8_000)]))
     assert aggregate_module.groups_fitting(long, 256) < aggregate_module.groups_fitting(short, 256) / 2
+
+
+def test_progress_is_reported_as_partitions_are_done(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(aggregate_module, "partitions_for", lambda source, memory_mb: 5)
+    monkeypatch.setattr(aggregate_module, "groups_fitting", lambda source, memory_mb: 1)  # one partition per query
+    source = tmp_path / "plays.csv"
+    source.write_text(csv_text([(f"song {n}", "2020-01-01", n) for n in range(2000)]))
+    heard: list[float] = []
+    aggregate(source, tmp_path / "totals.csv", temp_dir=tmp_path / "spill", progress=heard.append)
+    assert len(heard) == 6 and heard == sorted(heard) and 0 < heard[0] < 1 and heard[-1] == 1

@@ -54,8 +54,13 @@ def _run(params: Params, progress: Progress) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(dir=settings.scratch_dir, prefix="report-") as scratch:
         source, target = Path(scratch) / "plays.csv", Path(scratch) / "totals.csv"
         files.download(key, source, on_bytes)
-        aggregation = aggregate(source, target, memory_mb=settings.report_memory_mb, temp_dir=Path(scratch) / "spill")
-        progress(0.9)
+        aggregation = aggregate(
+            source,
+            target,
+            memory_mb=settings.report_memory_mb,
+            temp_dir=Path(scratch) / "spill",
+            progress=lambda done: progress(0.5 + 0.4 * done),
+        )
         files.upload(target, result_key(params["upload_id"]))
     return {"result_key": result_key(params["upload_id"]), **aggregation.as_dict()}
 
