@@ -1,7 +1,8 @@
 // Sending files with a progress bar. XMLHttpRequest, because fetch cannot report upload progress.
 import { ApiError, postJson, readAnswer } from "./api.js";
 
-const DIRECT_LIMIT = 5 * 1024 * 1024; // the API takes files up to 5 MB in the request itself
+// The API takes request bodies up to 5 MB; the multipart framing around the file needs a little room.
+const DIRECT_LIMIT = 5 * 1024 * 1024 - 64 * 1024;
 
 /** POST `file` as multipart field "file" to the API path; resolves with the JSON answer. */
 export async function postFile(path, file, onProgress) {
