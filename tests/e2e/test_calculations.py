@@ -25,7 +25,7 @@ def test_bad_values_are_explained_beside_their_fields(visit: Visit) -> None:
 
     expect(page.locator('[data-error-for="lag"]')).to_have_text("lag: 0 is not an integer of at least 1")
     expect(page.locator("#calculation-form input[name=lag]")).to_have_attribute("aria-invalid", "true")
-    expect(page.locator("#calculation-form-message")).to_have_text("Please correct the field marked below.")
+    expect(page.locator("#calculation-form-message")).to_have_text("Please correct the field marked above.")
     visit.screenshot("calculations", "calculations-error")
 
     fill(page, "2024-03-01", "2024-01-01", "7")

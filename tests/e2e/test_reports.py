@@ -16,6 +16,7 @@ from tests.e2e.conftest import Visit
 from tests.integration.test_reports import PLAYS, TOTALS
 
 pytestmark = pytest.mark.e2e
+HOSTILE = "<img src=x onerror=alert(1)>"
 
 
 def upload_and_download(page: Page, path: Path, tmp_path: Path) -> dict[tuple[str, str], int]:
@@ -34,13 +35,17 @@ def upload_and_download(page: Page, path: Path, tmp_path: Path) -> dict[tuple[st
 
 def test_a_small_file_in_the_request_and_its_totals_downloaded(visit: Visit, tmp_path: Path) -> None:
     plays = tmp_path / "plays.csv"
-    plays.write_bytes(PLAYS)
+    plays.write_bytes(PLAYS + f"\r\nUmbrella,2020-01-01,{HOSTILE}".encode())  # line 10: left out, reported
     page = visit.section("reports")
 
     totals = upload_and_download(page, plays, tmp_path)
 
     assert totals == TOTALS
-    expect(page.locator("#report-job")).to_contain_text("Rows read8")
+    expect(page.locator('#report-job dt:text-is("Invalid rows") + dd')).to_have_text("1")
+    expect(page.locator("#report-errors li")).to_have_text(
+        [f"line 10: Number of Plays '{HOSTILE}' is not a whole number >= 0"]
+    )
+    assert page.locator("#reports img").count() == 0  # the CSV's text stays text
     visit.screenshot("reports")
 
 

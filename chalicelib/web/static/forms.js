@@ -15,5 +15,5 @@ export function showError(form, message, error) {
   }
   slot.textContent = error.message;
   form.elements.namedItem(error.field)?.setAttribute("aria-invalid", "true");
-  say(message, "Please correct the field marked below.", "error");
+  say(message, "Please correct the field marked above.", "error");
 }

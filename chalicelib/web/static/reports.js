@@ -16,15 +16,16 @@ export function setUpReports(section) {
     problems.replaceChildren();
     try {
       const last = await follow(() => getJson(`reports/${encodeURIComponent(id)}`), (report) => show(report), { signal });
-      if (last && last.status !== "succeeded") say(message, `The report ${last.status}: ${last.error ?? "no reason given"}`, "error");
-      if (last?.status === "succeeded") say(message, "Done: download the totals below.", "ok");
+      if (!last) return;
+      if (last.status === "succeeded") say(message, "Done: download the totals below.", "ok");
+      else say(message, `The report ${last.status}: ${last.error ?? "no reason given"}`, "error");
     } catch (error) {
       say(message, error.message, "error");
     }
   }
 
   function show(report) {
-    const download = report.result_url
+    const download = /^https?:\/\//.test(report.result_url ?? "")
       ? h("a", { href: report.result_url, class: "download", download: "" }, "Download the totals (CSV)")
       : null;
     facts(details, [
