@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint format bench report data load provision clean help
+.PHONY: run test browser lint format bench report data load provision clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -18,8 +18,15 @@ $(STAMP): requirements.txt requirements-dev.txt
 run: $(STAMP)  ## the whole service locally: AWS stack, data, API on :8000, worker (Ctrl-C stops all)
 	$(BIN)/python -m infra.local.run
 
-test: $(STAMP) lint  ## every test: unit, functional (moto), integration (local stack over HTTP)
+test: $(STAMP) lint browser  ## every test: unit, functional (moto), integration (local stack over HTTP), e2e (browser)
 	$(BIN)/python -m pytest --cov --cov-report=term-missing:skip-covered
+
+# The browser tests drive Debian's chromium (Playwright's own browser downloads are not used).
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+browser:  ## Debian's chromium for the browser tests, installed with apt-get when missing
+	@command -v chromium >/dev/null || { echo "installing Debian's chromium for the browser tests"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
 lint: $(STAMP)  ## ruff (lint + format check) and mypy
 	$(BIN)/ruff check .

@@ -114,9 +114,18 @@ def _ensure_queues(settings: Settings, sqs: Any) -> list[str]:
     ]
 
 
+# The web page PUTs large files to presigned URLs from its own origin: the browser asks first
+# (a CORS preflight). The signature in the URL is the permission, so any origin may ask.
+BUCKET_CORS = {
+    "CORSRules": [{"AllowedOrigins": ["*"], "AllowedMethods": ["PUT"], "AllowedHeaders": ["*"], "MaxAgeSeconds": 3600}]
+}
+
+
 def _ensure_bucket(settings: Settings, s3: Any) -> str:
     try:
         s3.create_bucket(Bucket=settings.bucket)
+        done = "created"
     except (s3.exceptions.BucketAlreadyOwnedByYou, s3.exceptions.BucketAlreadyExists):
-        return f"bucket {settings.bucket}: exists"
-    return f"bucket {settings.bucket}: created"
+        done = "exists"
+    s3.put_bucket_cors(Bucket=settings.bucket, CORSConfiguration=BUCKET_CORS)
+    return f"bucket {settings.bucket}: {done} (browsers may PUT to presigned URLs)"

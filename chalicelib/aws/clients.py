@@ -35,7 +35,10 @@ def sqs() -> SQSClient:
 
 @lru_cache(maxsize=1)
 def s3() -> S3Client:
-    return boto3.client("s3", region_name=get_settings().region, config=_CONFIG)
+    # SigV4 for presigned URLs too (botocore would presign with SigV2 in us-east-1): it signs the
+    # upload's Content-Length, newer buckets accept nothing else, and a browser's CORS preflight
+    # carries no Content-Type, which moto checks against a SigV2 URL's content-type parameter.
+    return boto3.client("s3", region_name=get_settings().region, config=_CONFIG.merge(Config(signature_version="s3v4")))
 
 
 def reset() -> None:

@@ -1,12 +1,11 @@
-"""Integration tests: the real local stack (DynamoDB Local, moto server, chalice local, the Lambda
-runner) on free ports, with a small generated data set loaded through the loader's command."""
+"""Integration tests: helpers for the real local stack. The stack itself is the session fixture
+``service`` in ``tests/conftest.py``, shared with the browser tests (``tests/e2e``)."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,10 +14,8 @@ import boto3
 import pytest
 import requests
 
-from infra import sales_data
 from infra.local.fake_posts_api import FakePostsApi
-from infra.local.processes import free_port
-from infra.local.stack import ROOT, LocalStack
+from infra.local.stack import ROOT
 
 pytestmark = pytest.mark.integration
 SALES_ROWS = 1500
@@ -60,22 +57,3 @@ def run_module(module: str, env: dict[str, str], *args: str) -> str:
     done = subprocess.run([sys.executable, "-m", module, *args], env=env, cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0, f"{module} failed:\n{done.stdout}\n{done.stderr}"
     return done.stdout
-
-
-@pytest.fixture(scope="session")
-def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
-    stack = LocalStack(tmp_path_factory.mktemp("stack-logs"))
-    posts_api = FakePostsApi(latency=0.05).start()
-    try:
-        env = stack.start_aws(free_port(), free_port())
-        # Short visibility and two receives, so the dead-letter path runs in seconds.
-        env.update(JOBS_VISIBILITY_TIMEOUT="2", JOBS_MAX_RECEIVE_COUNT="2", POSTS_API_URL=posts_api.url)
-        run_module("infra.provision", env)
-        data = sales_data.generate(tmp_path_factory.mktemp("data"), sales_rows=SALES_ROWS, seed=11)
-        load_output = run_module("infra.load", env, "--data", str(data[0].parent))
-        stack.start_api(free_port())
-        stack.start_worker()
-        yield Service(stack.urls["api"], env, data, load_output, posts_api)
-    finally:
-        stack.stop()
-        posts_api.stop()

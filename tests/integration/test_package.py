@@ -39,3 +39,4 @@ def test_the_package_fits_lambda_and_uses_linux_wheels(tmp_path: Path) -> None:
         wheel = next(name for name in package.namelist() if name.startswith("numpy-") and name.endswith("/WHEEL"))
         assert "manylinux2014_x86_64" in package.read(wheel).decode()
         assert "chalicelib/jobs/kinds/metric.py" in package.namelist()
+        assert "chalicelib/web/static/index.html" in package.namelist()  # the web page ships with the API

@@ -1,0 +1,1 @@
+"""The web page (``GET /``): plain HTML, CSS and JavaScript modules under ``static/``, no build step."""

@@ -1,0 +1,62 @@
+// Building the page from data. Everything the server sends is put in as text (textContent),
+// never as markup: a CSV cell like <img src=x onerror=...> shows up as those characters.
+
+/** `h("td", { class: "number" }, "42")`: an element with attributes and text or element children. */
+export function h(tag, attributes = {}, ...children) {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value !== null && value !== undefined && value !== false) element.setAttribute(name, value === true ? "" : value);
+  }
+  element.append(...children.filter((child) => child !== null && child !== undefined).map(asNode));
+  return element;
+}
+
+function asNode(child) {
+  return child instanceof Node ? child : document.createTextNode(String(child));
+}
+
+/** A message under a section's controls: kind is "info", "ok" or "error" (styled by CSS). */
+export function say(element, text, kind = "info") {
+  element.textContent = text;
+  element.dataset.kind = kind;
+}
+
+/** A table of `rows` (objects) under `columns`: [{ key, label, format? }]. */
+export function table(columns, rows) {
+  const head = h("tr", {}, ...columns.map((column) => h("th", { scope: "col" }, column.label ?? column.key)));
+  const body = rows.map((row) => h("tr", {}, ...columns.map((column) => cell(column, row))));
+  return h("table", {}, h("thead", {}, head), h("tbody", {}, ...body));
+}
+
+function cell(column, row) {
+  const value = row[column.key];
+  const shown = column.format ? column.format(value, row) : value;
+  const numeric = typeof value === "number";
+  return h("td", { class: numeric ? "number" : null }, shown === null || shown === undefined ? "" : shown);
+}
+
+/** A definition list from [label, value] pairs; values may be text or elements. */
+export function facts(element, pairs) {
+  element.replaceChildren(
+    ...pairs.flatMap(([label, value]) => [h("dt", {}, label), h("dd", {}, value ?? "—")]),
+  );
+}
+
+/** The job status as a coloured badge ("queued", "running", "succeeded", "failed"). */
+export function badge(status) {
+  return h("span", { class: `badge ${status}` }, status);
+}
+
+export function formatTime(iso) {
+  return iso ? iso.replace("T", " ").replace(/\.\d+Z$/, " UTC").replace(/Z$/, " UTC") : "";
+}
+
+export function formatSeconds(seconds) {
+  return seconds === null || seconds === undefined ? "" : `${Number(seconds).toFixed(2)} s`;
+}
+
+export function formatBytes(bytes) {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 ** 2) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / 1024 ** 2).toFixed(1)} MB`;
+}

@@ -1,0 +1,33 @@
+// A form that uploads one file with a progress bar, then hands the service's answer on.
+import { formatBytes, say } from "./dom.js";
+import { clearErrors, showError } from "./forms.js";
+
+/** `send(file, onProgress)` uploads and resolves with the answer, which goes to `onSent`. */
+export function setUpFileForm(form, message, { send, onSent }) {
+  const input = form.elements.namedItem("file");
+  const bar = form.querySelector("progress");
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    const file = input.files[0];
+    if (!file) {
+      showError(form, message, { field: "file", message: "Choose a CSV file first." });
+      return;
+    }
+    bar.hidden = false;
+    bar.value = 0;
+    say(message, `Uploading ${file.name} (${formatBytes(file.size)})…`);
+    try {
+      const answer = await send(file, (fraction) => {
+        bar.value = fraction;
+      });
+      bar.value = 1;
+      say(message, `Uploaded ${file.name}; the job follows below.`, "ok");
+      onSent(answer);
+    } catch (error) {
+      bar.hidden = true;
+      showError(form, message, error);
+    }
+  });
+}

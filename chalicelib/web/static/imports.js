@@ -1,0 +1,90 @@
+// Imports: upload a posts CSV, watch the counters move, page through each row's result.
+import { getJson } from "./api.js";
+import { badge, facts, h, say, table } from "./dom.js";
+import { setUpFileForm } from "./file-form.js";
+import { Follower, follow } from "./poll.js";
+import { postFile } from "./upload.js";
+
+const PAGE_SIZE = 20;
+const COLUMNS = [
+  { key: "line", label: "Line" },
+  { key: "userId", label: "userId" },
+  { key: "result", label: "Result", format: (result) => h("span", { class: `badge ${result}` }, result) },
+  { key: "postId", label: "postId" },
+  { key: "error", label: "Error" },
+];
+
+export function setUpImports(section) {
+  const message = section.querySelector(".message");
+  const counters = section.querySelector("#import-job");
+  const results = setUpResults(section.querySelector("#import-results"), message);
+  const follower = new Follower();
+
+  async function watch({ id }) {
+    const signal = follower.start();
+    results.hide();
+    try {
+      const last = await follow(() => getJson(`imports/${encodeURIComponent(id)}`), (job) => show(job), { signal });
+      if (!last) return;
+      if (last.status === "succeeded") say(message, "Done: every row's result is below.", "ok");
+      else say(message, `The import ${last.status}: ${last.error ?? "no reason given"}`, "error");
+      await results.open(id);
+    } catch (error) {
+      say(message, error.message, "error");
+    }
+  }
+
+  function show(job) {
+    facts(counters, [
+      ["Import", job.id],
+      ["Status", badge(job.status)],
+      ["Rows", job.rows_total],
+      ["Read", job.rows_in],
+      ["Invalid", job.rows_invalid],
+      ["Sent", job.rows_sent],
+      ["Failed", job.rows_failed],
+    ]);
+  }
+
+  setUpFileForm(section.querySelector("#import-form"), message, {
+    send: (file, onProgress) => postFile("imports", file, onProgress),
+    onSent: watch,
+  });
+}
+
+/** The per-row results, a page at a time: `next_after` from each answer leads to the next page. */
+function setUpResults(container, message) {
+  const previous = container.querySelector('[data-page="previous"]');
+  const next = container.querySelector('[data-page="next"]');
+  const pageNumber = container.querySelector(".page-number");
+  const output = container.querySelector(".table-frame");
+  let importId = null;
+  let starts = [0]; // where each page seen so far starts (its `after`)
+  let page = 0;
+
+  async function load(wanted) {
+    const path = `imports/${encodeURIComponent(importId)}/results?after=${starts[wanted]}&limit=${PAGE_SIZE}`;
+    const answer = await getJson(path);
+    page = wanted;
+    if (answer.next_after !== null) starts[page + 1] = answer.next_after;
+    pageNumber.textContent = `page ${page + 1}`;
+    previous.disabled = page === 0;
+    next.disabled = answer.next_after === null;
+    output.replaceChildren(table(COLUMNS, answer.results));
+  }
+
+  const turn = (wanted) => load(wanted).catch((error) => say(message, error.message, "error"));
+  previous.addEventListener("click", () => turn(page - 1));
+  next.addEventListener("click", () => turn(page + 1));
+  return {
+    hide() {
+      container.hidden = true;
+    },
+    async open(id) {
+      importId = id;
+      starts = [0];
+      container.hidden = false;
+      await load(0);
+    },
+  };
+}
