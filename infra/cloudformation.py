@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 import os
 import sys
 from pathlib import Path
@@ -20,6 +21,8 @@ from samtranslator.translator.transform import transform  # type: ignore[import-
 REGION = "us-east-1"
 # What `aws cloudformation package` puts in place of the local zip.
 CODE_URI = "s3://deployment-bucket/deployment.zip"
+# SAM's translator counts metrics for its own service and warns when nobody publishes them.
+logging.getLogger("samtranslator.metrics.metrics").setLevel(logging.ERROR)
 
 
 def expand(sam: dict[str, Any]) -> dict[str, Any]:

@@ -20,8 +20,11 @@ from infra.cloudformation import problems
 from infra.stages import ROOT, stage
 from infra.template import merge_template
 
-LAMBDA_UNZIPPED_LIMIT = 250 * 1024 * 1024  # code and layers, unzipped
-LAMBDA_ZIPPED_UPLOAD_LIMIT = 50 * 1024 * 1024  # direct upload; larger zips go through S3 (as here)
+MIB = 1024 * 1024
+LAMBDA_UNZIPPED_LIMIT = 250 * MIB  # code and layers, unzipped
+# A zip sent in the CreateFunction request itself, as `chalice deploy` does (the request, base64,
+# must stay under 69,905,067 bytes); CloudFormation takes the zip from S3 and has no such limit.
+LAMBDA_DIRECT_UPLOAD_LIMIT = 50 * MIB
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,11 @@ class Package:
     @property
     def zip(self) -> Path:
         return self.directory / "deployment.zip"
+
+    @property
+    def direct_upload_fits(self) -> bool:
+        """Whether ``chalice deploy`` can send this zip to Lambda (the S3 path always can)."""
+        return self.zipped <= LAMBDA_DIRECT_UPLOAD_LIMIT
 
 
 def build(stage_name: str, out: Path) -> Package:
@@ -58,11 +66,11 @@ def build(stage_name: str, out: Path) -> Package:
 def main() -> None:
     stage_name = sys.argv[1] if len(sys.argv) > 1 else "dev"
     package = build(stage_name, ROOT / "build" / stage_name)
-    mb = 1024 * 1024
-    print(
-        f"{package.zip.relative_to(ROOT)}: {package.zipped / mb:.0f} MB zipped, {package.unzipped / mb:.0f} MB unzipped"
-    )
-    print(f"  Lambda allows {LAMBDA_UNZIPPED_LIMIT / mb:.0f} MB unzipped; over 50 MB zipped it is uploaded through S3")
+    name, zipped, unzipped = package.zip.relative_to(ROOT), package.zipped / MIB, package.unzipped / MIB
+    print(f"{name}: {zipped:.1f} MiB zipped, {unzipped:.1f} MiB unzipped")
+    print(f"  Lambda: at most {LAMBDA_UNZIPPED_LIMIT // MIB} MiB unzipped (the CloudFormation path uploads through S3)")
+    fits = "fits" if package.direct_upload_fits else "too large: use the CloudFormation path"
+    print(f"  chalice deploy sends the zip in its request, at most {LAMBDA_DIRECT_UPLOAD_LIMIT // MIB} MiB: {fits}")
     found = problems(json.loads(package.template.read_text()))
     for problem in found:
         print(f"  {problem}")
