@@ -51,8 +51,8 @@ def tables(settings: Settings) -> dict[str, Any]:
     with_ttl = set(ttl_tables(settings))
     resources = {}
     for request in table_definitions(settings):
+        # Encrypted at rest by DynamoDB's own key (the default): a KMS key would bill every request.
         properties = {**request, "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True}}
-        properties["SSESpecification"] = {"SSEEnabled": True}
         if request["TableName"] in with_ttl:
             properties["TimeToLiveSpecification"] = {"AttributeName": TTL_ATTRIBUTE, "Enabled": True}
         resources[logical_id(request["TableName"], settings.prefix)] = {
