@@ -13,7 +13,7 @@ import pytest
 from infra.cloudformation import problems
 from infra.iam import policy_file_name
 from infra.package import LAMBDA_UNZIPPED_LIMIT, Package, build
-from infra.stages import CHALICE_DIR
+from infra.stages import CHALICE_DIR, stage
 from infra.template import WORKER_EVENT, WORKER_RESOURCE
 
 pytestmark = pytest.mark.integration
@@ -88,3 +88,14 @@ def test_posts_need_the_api_key_and_reads_do_not(package):
             if method == "options":
                 continue
             assert bool(operation.get("security")) is (method == "post"), f"{method} {path}"
+
+
+def test_the_functions_get_the_sizes_the_timing_checks_read(package):
+    # tests/unit/test_template.py compares the worker's timeout with the queue's visibility timeout
+    # as infra.stages reads .chalice/config.json: Chalice must read the same numbers.
+    stage_name, _ = package
+    resources = template_of(package)["Resources"]
+    for function, name in ROLES.items():
+        expected = stage(stage_name).functions[name]
+        props = resources[function]["Properties"]
+        assert (props["Timeout"], props["MemorySize"]) == (expected.timeout, expected.memory_mb), name
