@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test browser lint format bench report data load provision clean help
+.PHONY: run test browser lint format bench report data load provision package policies clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -54,5 +54,11 @@ load: $(STAMP)  ## load data/ into the DynamoDB that AWS_ENDPOINT_URL* point at
 provision: $(STAMP)  ## create the tables, queues and bucket where AWS_ENDPOINT_URL* point
 	$(BIN)/python -m infra.provision
 
-clean:  ## remove the virtual environment, caches and generated data
-	rm -rf $(VENV) .cache .pytest_cache .mypy_cache .ruff_cache .coverage data/*.csv
+package: $(STAMP)  ## build/STAGE/: deployment.zip + sam.json (chalice package, merged infra template), validated; make package STAGE=prod
+	$(BIN)/python -m infra.package $(or $(STAGE),dev)
+
+policies: $(STAMP)  ## render infra/iam.py's grants into .chalice/policy-*.json (commit them)
+	$(BIN)/python -m infra.iam
+
+clean:  ## remove the virtual environment, caches, build output and generated data
+	rm -rf $(VENV) .cache .pytest_cache .mypy_cache .ruff_cache .coverage build data/*.csv

@@ -6,9 +6,13 @@ from typing import Any
 
 from chalice.app import Chalice, SQSEvent
 
+from chalicelib.access import require_api_key_on_mutations
 from chalicelib.api import calculations, health, imports, jobs, logs, metric, reports, web
 from chalicelib.config import get_settings
 from chalicelib.jobs import worker
+
+JOBS_MAX_CONCURRENCY = 20
+DEAD_LETTERS_MAX_CONCURRENCY = 2  # the lowest Lambda allows; dead letters are rare and quick
 
 app = Chalice(app_name="jobsvc")
 # Uploads arrive as multipart bodies: API Gateway must pass them through as binary.
@@ -22,17 +26,20 @@ app.register_blueprint(calculations.bp)
 app.register_blueprint(reports.bp)
 app.register_blueprint(imports.bp)
 app.register_blueprint(web.bp)  # the page for people: GET / and its files
+# After every blueprint: the POST routes need an API key in the deployed stages.
+require_api_key_on_mutations(app, get_settings().api_key_required)
 
 
 # One job per invocation: a batch would run its jobs one after another, and a long one could
-# outlast the visibility timeout of the messages still waiting behind it.
-@app.on_sqs_message(queue=get_settings().jobs_queue, batch_size=1)
+# outlast the visibility timeout of the messages still waiting behind it. At most
+# JOBS_MAX_CONCURRENCY invocations at once (docs/ARCHITECTURE.md, "Deployment").
+@app.on_sqs_message(queue=get_settings().jobs_queue, batch_size=1, maximum_concurrency=JOBS_MAX_CONCURRENCY)
 def run_jobs(event: SQSEvent) -> dict[str, Any]:
     """Run each queued job; report the messages to retry (partial batch failure)."""
     return worker.handle_jobs(event)
 
 
-@app.on_sqs_message(queue=get_settings().jobs_dlq, batch_size=10)
+@app.on_sqs_message(queue=get_settings().jobs_dlq, batch_size=10, maximum_concurrency=DEAD_LETTERS_MAX_CONCURRENCY)
 def fail_dead_jobs(event: SQSEvent) -> None:
     """Fail the jobs whose messages were dead-lettered."""
     worker.handle_dead_letters(event)

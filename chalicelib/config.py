@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -33,6 +34,9 @@ class Settings:
     import_slice_seconds: int
     # Longer than this before the next rate-limit slot: re-queue instead of waiting.
     posts_max_wait: int
+    # The mutating (POST) routes need an API key (``x-api-key``): on in the deployed stages.
+    # Read when the app is built, so ``chalice package``/``deploy`` see the stage's value.
+    api_key_required: bool = False
 
     @property
     def jobs_table(self) -> str:
@@ -69,28 +73,43 @@ class Settings:
         return f"{self.prefix}-files"
 
 
-def _int_env(name: str, default: int) -> int:
-    raw = os.environ.get(name, "")
+def _int_env(environ: Mapping[str, str], name: str, default: int) -> int:
+    raw = environ.get(name, "")
     try:
         return int(raw) if raw else default
     except ValueError as exc:
         raise RuntimeError(f"environment variable {name} must be an integer, got {raw!r}") from exc
 
 
+def _bool_env(environ: Mapping[str, str], name: str) -> bool:
+    raw = environ.get(name, "").strip().lower()
+    if raw in ("", "0", "false", "no"):
+        return False
+    if raw in ("1", "true", "yes"):
+        return True
+    raise RuntimeError(f"environment variable {name} must be true or false, got {raw!r}")
+
+
+def settings_from(environ: Mapping[str, str]) -> Settings:
+    """The settings that an environment describes (a process's, or a stage's in .chalice/config.json)."""
+    stage = environ.get("STAGE", "local")
+    return Settings(
+        stage=stage,
+        prefix=environ.get("RESOURCE_PREFIX", f"jobsvc-{stage}"),
+        region=environ.get("AWS_DEFAULT_REGION", environ.get("AWS_REGION", "us-east-1")),
+        max_receive_count=_int_env(environ, "JOBS_MAX_RECEIVE_COUNT", 3),
+        visibility_timeout=_int_env(environ, "JOBS_VISIBILITY_TIMEOUT", 120),
+        report_memory_mb=_int_env(environ, "REPORT_MEMORY_MB", 256),
+        scratch_dir=environ.get("SCRATCH_DIR", tempfile.gettempdir()),
+        posts_api_url=environ.get("POSTS_API_URL", ""),
+        posts_per_second=_int_env(environ, "POSTS_PER_SECOND", 7),
+        import_slice_seconds=_int_env(environ, "IMPORT_SLICE_SECONDS", 60),
+        posts_max_wait=_int_env(environ, "POSTS_MAX_WAIT", 10),
+        api_key_required=_bool_env(environ, "API_KEY_REQUIRED"),
+    )
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """The settings of this process, built from the environment on first use."""
-    stage = os.environ.get("STAGE", "local")
-    return Settings(
-        stage=stage,
-        prefix=os.environ.get("RESOURCE_PREFIX", f"jobsvc-{stage}"),
-        region=os.environ.get("AWS_DEFAULT_REGION", os.environ.get("AWS_REGION", "us-east-1")),
-        max_receive_count=_int_env("JOBS_MAX_RECEIVE_COUNT", 3),
-        visibility_timeout=_int_env("JOBS_VISIBILITY_TIMEOUT", 120),
-        report_memory_mb=_int_env("REPORT_MEMORY_MB", 256),
-        scratch_dir=os.environ.get("SCRATCH_DIR", tempfile.gettempdir()),
-        posts_api_url=os.environ.get("POSTS_API_URL", ""),
-        posts_per_second=_int_env("POSTS_PER_SECOND", 7),
-        import_slice_seconds=_int_env("IMPORT_SLICE_SECONDS", 60),
-        posts_max_wait=_int_env("POSTS_MAX_WAIT", 10),
-    )
+    return settings_from(os.environ)

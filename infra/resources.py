@@ -15,6 +15,14 @@ from chalicelib.records.query import USER_INDEX
 from chalicelib.records.tables import TABLES
 
 DLQ_RETENTION_SECONDS = 14 * 24 * 3600
+# DynamoDB deletes an item some time after the epoch seconds in this attribute. Declared on the
+# tables that grow with use; the code does not write it yet, so nothing expires today.
+TTL_ATTRIBUTE = "expires_at"
+# Uploaded inputs are only read by their job: S3 deletes them after this many days.
+UPLOAD_PREFIXES = ("uploads/", "imports/")
+UPLOAD_EXPIRY_DAYS = 7
+# Parts of multipart uploads that never completed (a worker that died mid-upload).
+ABORT_MULTIPART_DAYS = 1
 
 
 def _string_keys(*names: str) -> list[dict[str, str]]:
@@ -76,9 +84,37 @@ def table_definitions(settings: Settings) -> list[dict[str, Any]]:
     return [{**table, "BillingMode": "PAY_PER_REQUEST"} for table in tables]
 
 
+def ttl_tables(settings: Settings) -> list[str]:
+    """The tables with a time to live on ``TTL_ATTRIBUTE``."""
+    return [settings.jobs_table, settings.import_rows_table]
+
+
+def lifecycle_rules() -> list[dict[str, Any]]:
+    """The files bucket's lifecycle, as S3's API takes it (the template converts it)."""
+    rules: list[dict[str, Any]] = [
+        {
+            "ID": f"expire-{prefix.rstrip('/')}",
+            "Filter": {"Prefix": prefix},
+            "Status": "Enabled",
+            "Expiration": {"Days": UPLOAD_EXPIRY_DAYS},
+        }
+        for prefix in UPLOAD_PREFIXES
+    ]
+    rules.append(
+        {
+            "ID": "abort-incomplete-multipart",
+            "Filter": {"Prefix": ""},
+            "Status": "Enabled",
+            "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": ABORT_MULTIPART_DAYS},
+        }
+    )
+    return rules
+
+
 def provision(settings: Settings, dynamodb: Any, sqs: Any, s3: Any) -> list[str]:
     """Create what is missing; return a line per resource saying what was done."""
     done = [_ensure_table(dynamodb, request) for request in table_definitions(settings)]
+    done += [_ensure_ttl(dynamodb, table) for table in ttl_tables(settings)]
     done += _ensure_queues(settings, sqs)
     done.append(_ensure_bucket(settings, s3))
     return done
@@ -92,6 +128,15 @@ def _ensure_table(dynamodb: Any, request: dict[str, Any]) -> str:
         return f"table {name}: exists"
     dynamodb.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
     return f"table {name}: created"
+
+
+def _ensure_ttl(dynamodb: Any, table: str) -> str:
+    current = dynamodb.describe_time_to_live(TableName=table)["TimeToLiveDescription"]
+    if current.get("TimeToLiveStatus") not in ("ENABLED", "ENABLING"):
+        dynamodb.update_time_to_live(
+            TableName=table, TimeToLiveSpecification={"AttributeName": TTL_ATTRIBUTE, "Enabled": True}
+        )
+    return f"table {table}: time to live on {TTL_ATTRIBUTE}"
 
 
 def _ensure_queues(settings: Settings, sqs: Any) -> list[str]:
@@ -122,10 +167,31 @@ BUCKET_CORS = {
 
 
 def _ensure_bucket(settings: Settings, s3: Any) -> str:
+    """The files bucket: private, encrypted at rest, uploads expiring (the template does the same)."""
+    name = settings.bucket
     try:
-        s3.create_bucket(Bucket=settings.bucket)
+        s3.create_bucket(Bucket=name)
         done = "created"
     except (s3.exceptions.BucketAlreadyOwnedByYou, s3.exceptions.BucketAlreadyExists):
         done = "exists"
-    s3.put_bucket_cors(Bucket=settings.bucket, CORSConfiguration=BUCKET_CORS)
-    return f"bucket {settings.bucket}: {done} (browsers may PUT to presigned URLs)"
+    s3.put_public_access_block(
+        Bucket=name,
+        PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True,
+            "IgnorePublicAcls": True,
+            "BlockPublicPolicy": True,
+            "RestrictPublicBuckets": True,
+        },
+    )
+    s3.put_bucket_encryption(
+        Bucket=name,
+        ServerSideEncryptionConfiguration={
+            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+        },
+    )
+    s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration={"Rules": lifecycle_rules()})
+    s3.put_bucket_cors(Bucket=name, CORSConfiguration=BUCKET_CORS)
+    return (
+        f"bucket {name}: {done} (private, encrypted, uploads expire after {UPLOAD_EXPIRY_DAYS} days,"
+        " browsers may PUT to presigned URLs)"
+    )

@@ -1,42 +1,102 @@
-"""``chalice package`` turns the app and requirements.txt into a Lambda package for python3.11."""
+"""``make package``: chalice package with the merged template, for python3.11, within Lambda's limits,
+valid for CloudFormation (SAM transform + cfn-lint, offline), with the hand-written policies."""
 
 from __future__ import annotations
 
+import copy
 import json
-import os
-import subprocess
-import sys
 import zipfile
-from pathlib import Path
+from typing import Any
 
 import pytest
 
-from infra.local.stack import ROOT
+from infra.cloudformation import problems
+from infra.iam import policy_file_name
+from infra.package import LAMBDA_UNZIPPED_LIMIT, Package, build
+from infra.stages import CHALICE_DIR, stage
+from infra.template import WORKER_EVENT, WORKER_RESOURCE
 
 pytestmark = pytest.mark.integration
-LAMBDA_UNZIPPED_LIMIT = 250 * 1024 * 1024
+ROLES = {"APIHandler": "api_handler", "RunJobs": "run_jobs", "FailDeadJobs": "fail_dead_jobs"}
 
 
-def test_the_package_fits_lambda_and_uses_linux_wheels(tmp_path: Path) -> None:
-    chalice = Path(sys.executable).parent / "chalice"
-    env = {**os.environ, "AWS_DEFAULT_REGION": "us-east-1"}
-    done = subprocess.run(
-        [str(chalice), "package", "--stage", "dev", str(tmp_path)], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    assert done.returncode == 0, done.stderr
+@pytest.fixture(scope="module", params=["dev", "prod"])
+def package(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Package]:
+    stage_name: str = request.param
+    return stage_name, build(stage_name, tmp_path_factory.mktemp("package") / stage_name)
 
-    template = json.loads((tmp_path / "sam.json").read_text())
-    functions = {
-        name: resource["Properties"]
-        for name, resource in template["Resources"].items()
-        if resource["Type"] == "AWS::Serverless::Function"
+
+def template_of(package: tuple[str, Package]) -> dict[str, Any]:
+    template: dict[str, Any] = json.loads(package[1].template.read_text())
+    return template
+
+
+def test_the_package_fits_lambda_and_uses_linux_wheels(package):
+    _, built = package
+    assert built.unzipped < LAMBDA_UNZIPPED_LIMIT
+    with zipfile.ZipFile(built.zip) as archive:
+        wheel = next(name for name in archive.namelist() if name.startswith("numpy-") and name.endswith("/WHEEL"))
+        assert "manylinux2014_x86_64" in archive.read(wheel).decode()
+        assert "chalicelib/jobs/kinds/metric.py" in archive.namelist()
+        assert "chalicelib/web/static/index.html" in archive.namelist()  # the web page ships with the API
+    functions = [
+        r["Properties"] for r in template_of(package)["Resources"].values() if r["Type"] == "AWS::Serverless::Function"
+    ]
+    assert {props["Handler"] for props in functions} == {"app.app", "app.run_jobs", "app.fail_dead_jobs"}
+    assert {props["Runtime"] for props in functions} == {"python3.11"}
+
+
+def test_the_merged_template_is_valid_cloudformation(package):
+    assert problems(template_of(package)) == []
+
+
+def test_the_check_catches_a_broken_template(package):
+    broken = copy.deepcopy(template_of(package))
+    broken["Resources"]["JobsQueue"]["Properties"]["VisibilityTimeout"] = 50_000  # above SQS's 12 hours
+    event = broken["Resources"][WORKER_RESOURCE]["Properties"]["Events"][WORKER_EVENT]["Properties"]
+    event["FunctionResponseTypes"] = ["ReportEverything"]
+    found = " ".join(problems(broken))
+    assert "50000" in found
+    assert "ReportEverything" in found
+
+
+def test_the_worker_takes_one_job_at_a_time_and_reports_partial_failures(package):
+    stage_name, _ = package
+    event = template_of(package)["Resources"][WORKER_RESOURCE]["Properties"]["Events"][WORKER_EVENT]["Properties"]
+    assert event["Queue"] == {
+        "Fn::Sub": f"arn:${{AWS::Partition}}:sqs:${{AWS::Region}}:${{AWS::AccountId}}:jobsvc-{stage_name}-jobs"
     }
-    assert {props["Handler"] for props in functions.values()} == {"app.app", "app.run_jobs", "app.fail_dead_jobs"}
-    assert {props["Runtime"] for props in functions.values()} == {"python3.11"}
+    assert event["BatchSize"] == 1
+    assert event["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert event["ScalingConfig"]["MaximumConcurrency"] >= 2
 
-    with zipfile.ZipFile(tmp_path / "deployment.zip") as package:
-        assert sum(info.file_size for info in package.infolist()) < LAMBDA_UNZIPPED_LIMIT
-        wheel = next(name for name in package.namelist() if name.startswith("numpy-") and name.endswith("/WHEEL"))
-        assert "manylinux2014_x86_64" in package.read(wheel).decode()
-        assert "chalicelib/jobs/kinds/metric.py" in package.namelist()
-        assert "chalicelib/web/static/index.html" in package.namelist()  # the web page ships with the API
+
+def test_each_function_has_its_own_role_with_the_hand_written_policy(package):
+    stage_name, _ = package
+    resources = template_of(package)["Resources"]
+    assert "DefaultRole" not in resources
+    for function, name in ROLES.items():
+        role = resources[function]["Properties"]["Role"]["Fn::GetAtt"][0]
+        [policy] = resources[role]["Properties"]["Policies"]
+        written = json.loads((CHALICE_DIR / policy_file_name(stage_name, name)).read_text())
+        assert policy["PolicyDocument"] == written
+
+
+def test_posts_need_the_api_key_and_reads_do_not(package):
+    paths = template_of(package)["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]["paths"]
+    for path, methods in paths.items():
+        for method, operation in methods.items():
+            if method == "options":
+                continue
+            assert bool(operation.get("security")) is (method == "post"), f"{method} {path}"
+
+
+def test_the_functions_get_the_sizes_the_timing_checks_read(package):
+    # tests/unit/test_template.py compares the worker's timeout with the queue's visibility timeout
+    # as infra.stages reads .chalice/config.json: Chalice must read the same numbers.
+    stage_name, _ = package
+    resources = template_of(package)["Resources"]
+    for function, name in ROLES.items():
+        expected = stage(stage_name).functions[name]
+        props = resources[function]["Properties"]
+        assert (props["Timeout"], props["MemorySize"]) == (expected.timeout, expected.memory_mb), name

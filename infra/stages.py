@@ -1,0 +1,70 @@
+"""The deployment stages as ``.chalice/config.json`` declares them: settings, functions, sizes.
+
+One reader of the Chalice config for the IAM policies, the CloudFormation template and the
+tests, so the names they use are the ones the deployed Lambdas will compute themselves.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from chalicelib.config import Settings, settings_from
+
+ROOT = Path(__file__).resolve().parents[1]
+CHALICE_DIR = ROOT / ".chalice"
+CONFIG = CHALICE_DIR / "config.json"
+STAGES = ("local", "dev", "prod")
+# Chalice's names for the Lambda functions: the API's handler, then the SQS handlers in app.py.
+API = "api_handler"
+FUNCTIONS = (API, "run_jobs", "fail_dead_jobs")
+
+
+def _config() -> dict[str, Any]:
+    config: dict[str, Any] = json.loads(CONFIG.read_text())
+    return config
+
+
+@dataclass(frozen=True)
+class Function:
+    """One Lambda function of one stage, with the sizes Chalice will give it."""
+
+    name: str
+    stage: str
+    lambda_name: str  # the deployed function's name (its log group is /aws/lambda/<lambda_name>)
+    timeout: int
+    memory_mb: int
+    policy_file: str | None
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    settings: Settings
+    functions: dict[str, Function]
+
+
+def stage(name: str) -> Stage:
+    """A stage: its settings (from its environment variables) and its functions' configuration."""
+    config = _config()
+    stage_config = config["stages"][name]
+    environ = {**config.get("environment_variables", {}), **stage_config.get("environment_variables", {})}
+    app_name = config["app_name"]
+    functions = {}
+    for function in FUNCTIONS:
+        merged = {key: value for key, value in config.items() if key.startswith(("lambda_", "iam_"))} | config.get(
+            "lambda_functions", {}
+        ).get(function, {})
+        merged |= {key: value for key, value in stage_config.items() if key.startswith(("lambda_", "iam_"))}
+        merged |= stage_config.get("lambda_functions", {}).get(function, {})
+        functions[function] = Function(
+            name=function,
+            stage=name,
+            lambda_name=f"{app_name}-{name}" if function == API else f"{app_name}-{name}-{function}",
+            timeout=int(merged.get("lambda_timeout", 60)),
+            memory_mb=int(merged.get("lambda_memory_size", 128)),
+            policy_file=merged.get("iam_policy_file"),
+        )
+    return Stage(name=name, settings=settings_from(environ), functions=functions)

@@ -1,0 +1,56 @@
+"""docker-compose.yml: valid for Docker Compose itself (its ``config`` parses without an engine)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from infra.stages import ROOT
+
+COMPOSE = Path(sys.executable).parent / "docker-compose"
+
+
+def compose_config(**env: str) -> dict[str, Any]:
+    done = subprocess.run(
+        [str(COMPOSE), "-f", str(ROOT / "docker-compose.yml"), "config", "--format", "json"],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    config: dict[str, Any] = json.loads(done.stdout)
+    return config
+
+
+@pytest.fixture(scope="module")
+def localstack() -> dict[str, Any]:
+    service: dict[str, Any] = compose_config(LOCALSTACK_AUTH_TOKEN="token-from-the-shell")["services"]["localstack"]
+    return service
+
+
+def test_localstack_is_pinned_to_a_version(localstack):
+    image, _, tag = localstack["image"].partition(":")
+    assert image == "localstack/localstack"
+    assert tag and tag != "latest" and tag[0].isdigit()
+
+
+def test_the_auth_token_comes_from_the_users_shell(localstack):
+    assert localstack["environment"]["LOCALSTACK_AUTH_TOKEN"] == "token-from-the-shell"
+
+
+def test_the_edge_port_is_4566_on_loopback_only(localstack):
+    [port] = localstack["ports"]
+    assert (port["target"], str(port["published"]), port["host_ip"]) == (4566, "4566", "127.0.0.1")
+
+
+def test_lambdas_can_start_and_our_package_is_accepted(localstack):
+    assert any(volume["target"] == "/var/run/docker.sock" for volume in localstack["volumes"])
+    # chalice deploy sends the zip in the request: LocalStack's 50 MB default would refuse it.
+    assert int(localstack["environment"]["LAMBDA_LIMITS_CODE_SIZE_ZIPPED"]) >= 100 * 1024 * 1024
