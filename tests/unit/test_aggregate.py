@@ -59,7 +59,7 @@ days = st.sampled_from(["2020-01-01", "2020-02-29", "2021-12-31"])
 rows_strategy = st.lists(st.tuples(songs, days, st.integers(min_value=0, max_value=10**12)), max_size=60)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=rows_strategy, line_end=st.sampled_from(["\n", "\r\n"]), trailing=st.booleans())
 def test_totals_match_an_independent_count(
     tmp_path: Path, rows: list[tuple[str, str, int]], line_end: str, trailing: bool
@@ -124,7 +124,7 @@ def test_what_a_typed_cast_would_accept_is_still_invalid(tmp_path: Path) -> None
 fields = st.text(alphabet="0123456789-+. e/x_", max_size=12)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=st.lists(st.tuples(st.sampled_from(["a", "b", ""]), fields | days, fields), min_size=1, max_size=30))
 def test_sql_and_python_agree_on_which_rows_are_invalid(tmp_path: Path, rows: list[tuple[str, str, str]]) -> None:
     """The SQL checks (pass 1) and ``row_problem`` (the line numbers) apply the same rules."""
