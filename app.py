@@ -6,7 +6,7 @@ from typing import Any
 
 from chalice.app import Chalice, SQSEvent
 
-from chalicelib.api import calculations, health, imports, jobs, logs, metric, reports
+from chalicelib.api import calculations, docs, health, imports, jobs, logs, metric, reports
 from chalicelib.config import get_settings
 from chalicelib.jobs import worker
 
@@ -21,6 +21,7 @@ app.register_blueprint(jobs.bp)
 app.register_blueprint(calculations.bp)
 app.register_blueprint(reports.bp)
 app.register_blueprint(imports.bp)
+app.register_blueprint(docs.bp)
 
 
 # One job per invocation: a batch would run its jobs one after another, and a long one could

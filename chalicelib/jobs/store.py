@@ -13,6 +13,7 @@ finished job back.
 from __future__ import annotations
 
 import enum
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -28,6 +29,7 @@ from chalicelib.jobs.kind import JobKind, Params
 from chalicelib.jobs.model import FAILED, FINISHED, QUEUED, RUNNING, SUCCEEDED, Job
 
 _CONDITION_FAILED = "ConditionalCheckFailedException"
+JOB_ID = re.compile(r"[0-9a-f]{32}")  # uuid4().hex, as new_job makes them
 
 
 class ClaimOutcome(enum.Enum):
@@ -67,6 +69,10 @@ def new_job(kind: JobKind, params: Params, name: str | None = None) -> Job:
 
 
 def get_job(job_id: str) -> Job:
+    """The job of this id; an id that is not one of ours (32 hex digits) is not looked up at all:
+    DynamoDB would refuse an empty or over-long key with an error rather than "not found"."""
+    if not JOB_ID.fullmatch(job_id):
+        raise NotFound(f"job_id: no job with id {job_id[:100]!r}")
     try:
         return Job.get(job_id, consistent_read=True)
     except DoesNotExist:
@@ -80,7 +86,7 @@ def get_job_of_kind(job_id: str, kind: str, label: str) -> Job:
     except NotFound:
         job = None
     if job is None or job.kind != kind:
-        raise NotFound(f"id: no {label} with id {job_id!r}")
+        raise NotFound(f"id: no {label} with id {job_id[:100]!r}")
     return job
 
 
