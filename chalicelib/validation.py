@@ -24,6 +24,14 @@ def broken(rule: str) -> PydanticCustomError:
     return PydanticCustomError(_RULE, rule)
 
 
+def whole(value: Any) -> Any:
+    """A JSON number without a fraction (``7.0``) as the integer it is; anything else as it came.
+    JSON Schema counts ``7.0`` as an integer, so the API does too; ``True`` stays a bool."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 def validated(model: type[M], data: Any, *, unknown: str = "field") -> M:
     """``data`` checked by ``model``; the first problem as ``InvalidInput`` (``unknown``: "field" or
     "parameter", the word for a name the model does not know)."""

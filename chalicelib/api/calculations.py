@@ -6,7 +6,7 @@ from typing import Any
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.api.contract import operation
+from chalicelib.api.contract import follow, operation
 from chalicelib.api.errors import api_errors
 from chalicelib.api.models.calculations import (
     Calculation,
@@ -34,6 +34,7 @@ KIND = "calculation"
     body=CalculationRequest,
     errors=(503,),
     headers={201: {"Location": "The calculation: /calculations/{id}"}},
+    links=follow("id", calculations_detail="calculation_id", jobs_get_job="job_id"),
 )
 def create(body: CalculationRequest) -> Response:
     """Queue a calculation: ``{"date_start", "date_fin", "lag"[, "name"]}`` -> 201 ``{"id"}``."""

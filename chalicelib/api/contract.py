@@ -40,6 +40,8 @@ class Operation:
     errors: tuple[int, ...] = ()
     # Response headers by status: name -> description.
     headers: Mapping[int, Mapping[str, str]] = field(default_factory=dict)
+    # What the success answer leads to: operationId -> {parameter: runtime expression} (OpenAPI links).
+    links: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     # The schema of each path parameter (in this API, mostly a job's id).
     path: Mapping[str, Any] = field(default_factory=lambda: JOB_ID)
     # Answers that are not a model: their media types, and their schema (default: any).
@@ -67,6 +69,13 @@ def operation(
         return cast(F, checked)
 
     return decorate
+
+
+def follow(field_name: str, **operations: str) -> dict[str, dict[str, str]]:
+    """Links from an answer's ``field_name`` (a job id) to the operations that take it: operationId=parameter."""
+    return {
+        operation_id: {parameter: f"$response.body#/{field_name}"} for operation_id, parameter in operations.items()
+    }
 
 
 def operation_of(view: Callable[..., Any]) -> Operation | None:

@@ -12,7 +12,7 @@ from typing import Any
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.api.contract import operation
+from chalicelib.api.contract import follow, operation
 from chalicelib.api.errors import api_errors
 from chalicelib.api.models.common import Accepted
 from chalicelib.api.models.imports import Import, Results, ResultsQuery
@@ -39,6 +39,7 @@ MAX_BYTES = 5 * 1024 * 1024
     upload=f"A userId,title,body CSV (UTF-8) of at most {MAX_BYTES:,} bytes",
     errors=(413, 415, 503),
     headers={202: {"Location": "The import: /imports/{id}"}},
+    links=follow("id", imports_detail="import_id", imports_results="import_id", jobs_get_job="job_id"),
 )
 def create() -> Response:
     request = bp.current_request

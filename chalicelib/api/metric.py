@@ -6,7 +6,7 @@ from typing import Any
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.api.contract import operation
+from chalicelib.api.contract import follow, operation
 from chalicelib.api.errors import api_errors
 from chalicelib.api.models.metric import Launched, LaunchRequest, MetricResult, ResultQuery
 from chalicelib.errors import NotFound
@@ -27,6 +27,7 @@ KIND = "metric"
     body_required=False,
     errors=(503,),
     headers={202: {"Location": "Where to follow the job: /get_result?job_id=..."}},
+    links=follow("job_id", metric_get_result="job_id", jobs_get_job="job_id"),
 )
 def launch(body: LaunchRequest) -> Response:
     """Queue ``calculate_metric``; the body may carry a ``name``."""

@@ -66,6 +66,7 @@ def document(app: Chalice) -> dict[str, Any]:
     for path, method, entry, spec in documented(app):
         paths.setdefault(path, {})[method.lower()] = _operation(entry, spec, components)
     components.ref(ErrorAnswer, "serialization")
+    _check_links(paths)
     return {
         "openapi": VERSION,
         "info": INFO,
@@ -74,6 +75,16 @@ def document(app: Chalice) -> dict[str, Any]:
         "paths": paths,
         "components": {"schemas": dict(sorted(components.schemas.items()))},
     }
+
+
+def _check_links(paths: dict[str, dict[str, Any]]) -> None:
+    operations = {found["operationId"] for methods in paths.values() for found in methods.values()}
+    for methods in paths.values():
+        for found in methods.values():
+            for answer in found["responses"].values():
+                for link in answer.get("links", {}).values():
+                    if link["operationId"] not in operations:
+                        raise ValueError(f"{found['operationId']} links to no operation {link['operationId']}")
 
 
 def documented(app: Chalice) -> Iterator[tuple[str, str, RouteEntry, Operation]]:
@@ -151,6 +162,8 @@ def _responses(entry: RouteEntry, spec: Operation, components: _Components) -> d
         answer: dict[str, Any] = {"description": model.__doc__.strip() if model and model.__doc__ else "OK"}
         schema = components.ref(model, "serialization") if model else dict(spec.answer_schema or {})
         answer["content"] = {media: {"schema": schema} for media in spec.answer_types}
+        if spec.links and 200 <= status < 300:
+            answer["links"] = {name: {"operationId": name, "parameters": dict(p)} for name, p in spec.links.items()}
         responses[str(status)] = _with_headers(answer, spec, status)
     for status in sorted(_error_statuses(entry, spec)):
         error = {"schema": {"$ref": REF.format(model=ErrorAnswer.__name__)}}

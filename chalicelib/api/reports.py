@@ -13,7 +13,7 @@ from typing import Any
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.api.contract import operation
+from chalicelib.api.contract import follow, operation
 from chalicelib.api.errors import api_errors
 from chalicelib.api.models.common import Accepted
 from chalicelib.api.models.reports import (
@@ -36,7 +36,6 @@ from chalicelib.reports.aggregate import BadFile, check_header
 bp = Blueprint(__name__)
 KIND = "report"
 RESULT_FIELDS = ("rows_in", "rows_invalid", "pairs", "errors")
-LOCATION = {202: {"Location": "The report: /reports/{id}"}}
 
 
 @bp.route("/reports", methods=["POST"], content_types=["multipart/form-data", "application/json"])
@@ -48,7 +47,8 @@ LOCATION = {202: {"Location": "The report: /reports/{id}"}}
     body=ReportFromUpload,
     upload=f"A Song,Date,Number of Plays CSV of at most {MAX_DIRECT_BYTES:,} bytes",
     errors=(413, 415, 503),
-    headers=LOCATION,
+    headers={202: {"Location": "The report: /reports/{id}"}},
+    links=follow("id", reports_detail="report_id", jobs_get_job="job_id"),
 )
 def create(body: ReportFromUpload | None) -> Response:
     request = bp.current_request

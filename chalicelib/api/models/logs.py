@@ -36,7 +36,8 @@ Table = Annotated[str, AfterValidator(_known_table), WithJsonSchema({"type": "st
 FromDate = Annotated[
     str, AfterValidator(_real_date), WithJsonSchema({"type": "string", "pattern": f"^{_FROM_DATE.pattern}$"})
 ]
-UserId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+# DynamoDB refuses an index key over 2,048 bytes: 500 characters of up to 4 bytes stay within it.
+UserId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 
 
 class LogsQuery(Request):
@@ -46,7 +47,7 @@ class LogsQuery(Request):
         description="Only records with date >= this (YYYY-MM-DD or YYYY-MM-DD HH:MM:SS).",
         examples=["2022-03-15", "2022-02-04 10:00:00"],
     )
-    user_id: UserId | None = Field(default=None, description="Only this user's records.")
+    user_id: UserId | None = Field(default=None, description="Only this user's records.", examples=["7e6ba6"])
 
 
 class LogsPage(Answer):

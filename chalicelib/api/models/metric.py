@@ -22,7 +22,7 @@ class Launched(Answer):
 
 class ResultQuery(Request):
     job_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)] = Field(
-        description="From POST /launch."
+        description="From POST /launch.", examples=["3f2c8e9a4b7d4e1f9a0b6c5d2e8f7a1b"]
     )
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import BeforeValidator, Field, Strict, StringConstraints
 
 from chalicelib.api.models.common import Answer, Request, StatusView
+from chalicelib.validation import whole
 
 MAX_DIRECT_BYTES = 5 * 1024 * 1024  # API Gateway takes 10 MB, Lambda 6 MB: bigger files go through S3
 MAX_UPLOAD_BYTES = 5 * 1024**3  # one presigned PUT
@@ -15,7 +16,9 @@ Filename = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 
 class UploadRequest(Request):
-    size: int = Field(strict=True, ge=1, le=MAX_UPLOAD_BYTES, description="The file's exact size in bytes.")
+    size: Annotated[int, BeforeValidator(whole), Strict()] = Field(
+        ge=1, le=MAX_UPLOAD_BYTES, description="The file's exact size in bytes.", examples=[1048576]
+    )
     filename: Filename | None = Field(default=None, description="Not used yet; accepted for the client's sake.")
 
 
@@ -29,7 +32,9 @@ class UploadTicket(Answer):
 
 
 class ReportFromUpload(Request):
-    upload_id: UploadId = Field(description="From POST /reports/uploads, once the file was PUT.")
+    upload_id: UploadId = Field(
+        description="From POST /reports/uploads, once the file was PUT.", examples=["3f2c8e9a4b7d4e1f9a0b6c5d2e8f7a1b"]
+    )
     filename: Filename = Field(default="plays.csv", description="Names the totals file.")
 
 

@@ -23,7 +23,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 
 from chalicelib.errors import InvalidInput
 from chalicelib.jobs.kind import JobKind, Params, Progress
-from chalicelib.validation import broken, shown, validated
+from chalicelib.validation import broken, shown, validated, whole
 
 MAX_ROWS = 50_000  # ~4.5 MB of JSON: the whole result fits one Lambda response (6 MB)
 MAX_LAG = (date.max - date.min).days  # any longer step gives the same single row
@@ -88,6 +88,7 @@ def _iso_date(value: Any) -> date:
 
 
 def _step(value: Any) -> int:
+    value = whole(value)
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise broken(f"{shown(value)} is not an integer of at least 1")
     return value
