@@ -71,7 +71,7 @@ def document(app: Chalice) -> dict[str, Any]:
         "openapi": VERSION,
         "info": INFO,
         # Relative: the API's own address, whatever the stage prefix (API Gateway's /api/).
-        "servers": [{"url": "."}],
+        "servers": [{"url": ".", "description": "this API, where this document is served"}],
         "paths": paths,
         "components": {"schemas": dict(sorted(components.schemas.items()))},
     }
@@ -101,7 +101,11 @@ def _operation(entry: RouteEntry, spec: Operation, components: _Components) -> d
     if spec.query is not None:
         parameters += _query_parameters(components.inline(spec.query, "validation"))
     resource = entry.view_function.__module__.rpartition(".")[2]
-    found: dict[str, Any] = {"summary": spec.summary, "operationId": f"{resource}_{entry.view_name}"}
+    found: dict[str, Any] = {
+        "tags": [resource],
+        "summary": spec.summary,
+        "operationId": f"{resource}_{entry.view_name}",
+    }
     if entry.view_function.__doc__:
         found["description"] = " ".join(entry.view_function.__doc__.split())
     if parameters:
