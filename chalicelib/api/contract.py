@@ -36,13 +36,14 @@ class Operation:
     body_required: bool = True
     # A multipart/form-data upload with a ``file`` part: what the file must hold.
     upload: str | None = None
-    # Error statuses beyond 400 (bad input) and 404 (unknown id), which are found from the route.
+    # Error statuses beyond those found from the route: 400 (it takes input), 415 (it takes a body),
+    # 404 (it has a path parameter).
     errors: tuple[int, ...] = ()
     # Response headers by status: name -> description.
     headers: Mapping[int, Mapping[str, str]] = field(default_factory=dict)
     # What the success answer leads to: operationId -> {parameter: runtime expression} (OpenAPI links).
     links: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
-    # The schema of each path parameter (in this API, mostly a job's id).
+    # The JSON Schema of each path parameter (in this API, mostly a job's id; others are 404 too).
     path: Mapping[str, Any] = field(default_factory=lambda: JOB_ID)
     # Answers that are not a model: their media types, and their schema (default: any).
     answer_types: tuple[str, ...] = ("application/json",)
