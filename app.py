@@ -7,7 +7,7 @@ from typing import Any
 from chalice.app import Chalice, SQSEvent
 
 from chalicelib.access import require_api_key_on_mutations
-from chalicelib.api import calculations, health, imports, jobs, logs, metric, reports, web
+from chalicelib.api import calculations, docs, health, imports, jobs, logs, metric, reports, web
 from chalicelib.config import get_settings
 from chalicelib.jobs import worker
 
@@ -26,6 +26,7 @@ app.register_blueprint(calculations.bp)
 app.register_blueprint(reports.bp)
 app.register_blueprint(imports.bp)
 app.register_blueprint(web.bp)  # the page for people: GET / and its files
+app.register_blueprint(docs.bp)  # GET /openapi.json and its viewer, GET /docs
 # After every blueprint: the POST routes need an API key in the deployed stages.
 require_api_key_on_mutations(app, get_settings().api_key_required)
 

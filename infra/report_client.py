@@ -5,7 +5,7 @@ has several steps; this client does them all and shows how each goes:
 
 1. ``POST /reports/uploads {"size", "filename"}`` -> a presigned S3 PUT URL and the headers to send;
 2. PUT the file there, streamed from disk (never held in memory), with a progress bar;
-3. ``POST /reports {"upload_id"}`` -> the report's id;
+3. ``POST /reports/from-upload {"upload_id"}`` -> the report's id;
 4. poll ``GET /reports/{id}`` until it succeeds or fails, showing its status and progress;
 5. stream ``result_url`` to ``--out``, with a progress bar, and print the counts and first bad rows.
 
@@ -131,8 +131,12 @@ def put_file(upload: dict[str, Any], path: Path, size: int) -> float:
 
 
 def submit(api: str, upload_id: str) -> str:
-    """``POST /reports {"upload_id"}``: the report's id."""
-    body = _json(requests.post(f"{api}/reports", json={"upload_id": upload_id}, timeout=30), 202, "POST /reports")
+    """``POST /reports/from-upload {"upload_id"}``: the report's id."""
+    body = _json(
+        requests.post(f"{api}/reports/from-upload", json={"upload_id": upload_id}, timeout=30),
+        202,
+        "POST /reports/from-upload",
+    )
     return str(body["id"])
 
 

@@ -6,9 +6,16 @@ from typing import Any
 
 from chalice.app import Blueprint, Response
 
+from chalicelib.api.contract import follow, operation
 from chalicelib.api.errors import api_errors
-from chalicelib.api.params import json_object, query_params
-from chalicelib.errors import InvalidInput
+from chalicelib.api.models.calculations import (
+    Calculation,
+    CalculationRequest,
+    Created,
+    DetailQuery,
+    Listing,
+    ListingQuery,
+)
 from chalicelib.jobs import store
 from chalicelib.jobs.listing import PAGE_SIZE, list_jobs
 from chalicelib.jobs.model import FAILED
@@ -16,38 +23,45 @@ from chalicelib.jobs.submit import submit
 
 bp = Blueprint(__name__)
 KIND = "calculation"
-OPTIONAL_FIELDS = ("name", "duration")
-MAX_PAGE = 1_000  # 10,000 calculations deep: a page costs a count over the entries before it
 
 
 @bp.route("/calculations", methods=["POST"])
 @api_errors
-def create() -> Response:
+@operation(
+    bp,
+    "Queue a calculation",
+    {201: Created},
+    body=CalculationRequest,
+    errors=(503,),
+    headers={201: {"Location": "The calculation: /calculations/{id}"}},
+    links=follow("id", calculations_detail="calculation_id", jobs_get_job="job_id"),
+)
+def create(body: CalculationRequest) -> Response:
     """Queue a calculation: ``{"date_start", "date_fin", "lag"[, "name"]}`` -> 201 ``{"id"}``."""
-    body = json_object(bp.current_request)
-    name = body.pop("name", None)
-    job = submit(KIND, body, name)
+    job = submit(KIND, body.as_params(), body.name)
     return Response(body={"id": job.id}, status_code=201, headers={"Location": f"/calculations/{job.id}"})
 
 
 @bp.route("/calculations", methods=["GET"])
 @api_errors
-def listing() -> dict[str, Any]:
+@operation(bp, "Calculations by launch time, 10 a page", {200: Listing}, query=ListingQuery)
+def listing(query: ListingQuery) -> dict[str, Any]:
     """10 a page, by launch time (``order=desc`` by default), ``page`` from 1."""
-    params = query_params(bp.current_request, ("order", "page"))
-    order = params.get("order", "desc")
-    if order not in ("asc", "desc"):
-        raise InvalidInput("order", f"{order!r} is not asc or desc")
-    page = _page_number(params.get("page", "1"))
-    found = list_jobs(KIND, page=page, ascending=order == "asc")
-    return {"items": found.items, "page": page, "per_page": PAGE_SIZE, "order": order, "has_more": found.has_more}
+    found = list_jobs(KIND, page=query.page, ascending=query.order == "asc")
+    return {
+        "items": found.items,
+        "page": query.page,
+        "per_page": PAGE_SIZE,
+        "order": query.order,
+        "has_more": found.has_more,
+    }
 
 
 @bp.route("/calculations/{calculation_id}", methods=["GET"])
 @api_errors
-def detail(calculation_id: str) -> dict[str, Any]:
+@operation(bp, "A calculation: status, and its rows once succeeded", {200: Calculation}, query=DetailQuery)
+def detail(calculation_id: str, query: DetailQuery) -> dict[str, Any]:
     """Launch time, status and the result rows (``null`` until succeeded); ``fields=name,duration``."""
-    fields = _fields(query_params(bp.current_request, ("fields",)).get("fields"))
     job = store.get_job_of_kind(calculation_id, KIND, "calculation")
     answer: dict[str, Any] = {
         "id": job.id,
@@ -55,26 +69,10 @@ def detail(calculation_id: str) -> dict[str, Any]:
         "status": job.status,
         "result": store.result_of(job),
     }
-    if "name" in fields:
+    if "name" in query.fields:
         answer["name"] = job.name
-    if "duration" in fields:
+    if "duration" in query.fields:
         answer["duration"] = job.duration if job.finished_at else None
     if job.status == FAILED:
         answer["error"] = job.error
     return answer
-
-
-def _page_number(raw: str) -> int:
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
-        raise InvalidInput("page", f"{raw!r} is not a whole number from 1 to {MAX_PAGE:,}")
-    return int(raw)
-
-
-def _fields(raw: str | None) -> set[str]:
-    if raw is None:
-        return set()
-    fields = {field.strip() for field in raw.split(",") if field.strip()}
-    unknown = sorted(fields - set(OPTIONAL_FIELDS))
-    if unknown:
-        raise InvalidInput("fields", f"unknown field {unknown[0]!r}; allowed: {', '.join(OPTIONAL_FIELDS)}")
-    return fields

@@ -12,9 +12,11 @@ from typing import Any
 
 from chalice.app import Blueprint, Response
 
+from chalicelib.api.contract import follow, operation
 from chalicelib.api.errors import api_errors
+from chalicelib.api.models.common import Accepted
+from chalicelib.api.models.imports import Import, Results, ResultsQuery
 from chalicelib.api.multipart import uploaded_file
-from chalicelib.api.params import query_params
 from chalicelib.aws import files
 from chalicelib.errors import InvalidInput, TooLarge, UnsupportedMedia
 from chalicelib.imports import ledger
@@ -26,11 +28,19 @@ from chalicelib.jobs.submit import submit
 bp = Blueprint(__name__)
 KIND = "import"
 MAX_BYTES = 5 * 1024 * 1024
-MAX_PAGE = 1000
 
 
 @bp.route("/imports", methods=["POST"], content_types=["multipart/form-data"])
 @api_errors
+@operation(
+    bp,
+    "Queue an import of a posts CSV",
+    {202: Accepted},
+    upload=f"A userId,title,body CSV (UTF-8) of at most {MAX_BYTES:,} bytes",
+    errors=(413, 415, 503),
+    headers={202: {"Location": "The import: /imports/{id}"}},
+    links=follow("id", imports_detail="import_id", imports_results="import_id", jobs_get_job="job_id"),
+)
 def create() -> Response:
     request = bp.current_request
     raw = request.raw_body if isinstance(request.raw_body, bytes) else request.raw_body.encode()
@@ -48,6 +58,7 @@ def create() -> Response:
 
 @bp.route("/imports/{import_id}", methods=["GET"])
 @api_errors
+@operation(bp, "An import's status and counters", {200: Import})
 def detail(import_id: str) -> dict[str, Any]:
     job = store.get_job_of_kind(import_id, KIND, "import")
     return {**job.status_view(), **ledger.summary(job.params["import_id"])}
@@ -55,14 +66,11 @@ def detail(import_id: str) -> dict[str, Any]:
 
 @bp.route("/imports/{import_id}/results", methods=["GET"])
 @api_errors
-def results(import_id: str) -> dict[str, Any]:
+@operation(bp, "Each row's outcome, in line order, a page at a time", {200: Results}, query=ResultsQuery)
+def results(import_id: str, query: ResultsQuery) -> dict[str, Any]:
     """Row outcomes after line ``after`` (default 0), ``limit`` a page (default 100, at most 1,000)."""
-    params = query_params(bp.current_request, ("after", "limit"))
-    after, limit = _whole(params, "after", 0, 0), _whole(params, "limit", 100, 1)
-    if limit > MAX_PAGE:
-        raise InvalidInput("limit", f"{limit} is over {MAX_PAGE}")
     job = store.get_job_of_kind(import_id, KIND, "import")
-    rows, next_after = ledger.results(job.params["import_id"], after=after, limit=limit)
+    rows, next_after = ledger.results(job.params["import_id"], after=query.after, limit=query.limit)
     return {"id": job.id, "results": rows, "next_after": next_after}
 
 
@@ -79,10 +87,3 @@ def _check_csv(content: bytes) -> None:
         check_header(text.splitlines()[0] if text else "")
     except BadHeader as exc:
         raise InvalidInput("file", str(exc)) from None
-
-
-def _whole(params: dict[str, str], name: str, default: int, minimum: int) -> int:
-    raw = params.get(name, str(default))
-    if not raw.isdigit() or int(raw) < minimum:
-        raise InvalidInput(name, f"{raw!r} is not a whole number of at least {minimum}")
-    return int(raw)

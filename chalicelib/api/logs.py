@@ -6,22 +6,26 @@ from typing import Any
 
 from chalice.app import Blueprint
 
+from chalicelib.api.contract import operation
 from chalicelib.api.errors import api_errors
-from chalicelib.api.params import from_date, optional_text, query_params, required
-from chalicelib.errors import InvalidInput
-from chalicelib.records import query
-from chalicelib.records.tables import TABLES, get_table
+from chalicelib.api.models.logs import LogsPage, LogsQuery
+from chalicelib.records import query as records
+from chalicelib.records.tables import TABLES
 
 bp = Blueprint(__name__)
 
 
 @bp.route("/logs", methods=["GET"])
 @api_errors
-def logs() -> dict[str, Any]:
-    params = query_params(bp.current_request, ("table_name", "from_date", "user_id"))
-    name = required(params, "table_name")
-    table = get_table(name)
-    if table is None:
-        raise InvalidInput("table_name", f"unknown table {name!r}; known: {', '.join(TABLES)}")
-    page = query.latest(table, from_date=from_date(params), user_id=optional_text(params, "user_id"))
+@operation(
+    bp,
+    "The 100 latest records of a table, newest first",
+    {200: LogsPage},
+    query=LogsQuery,
+    errors=(503,),
+    headers={503: {"Retry-After": "Seconds to wait: the table is still loading."}},
+)
+def logs(query: LogsQuery) -> dict[str, Any]:
+    table = TABLES[query.table_name]
+    page = records.latest(table, from_date=query.from_date, user_id=query.user_id)
     return {"table_name": table.name, "records": page.records, "items_read": page.items_read}

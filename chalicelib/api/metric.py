@@ -6,21 +6,32 @@ from typing import Any
 
 from chalice.app import Blueprint, Response
 
+from chalicelib.api.contract import follow, operation
 from chalicelib.api.errors import api_errors
-from chalicelib.api.params import json_object, query_params, required
+from chalicelib.api.models.metric import Launched, LaunchRequest, MetricResult, ResultQuery
+from chalicelib.errors import NotFound
 from chalicelib.jobs import store
 from chalicelib.jobs.submit import submit
 
 bp = Blueprint(__name__)
+KIND = "metric"
 
 
 @bp.route("/launch", methods=["POST"])
 @api_errors
-def launch() -> Response:
+@operation(
+    bp,
+    "Queue calculate_metric",
+    {202: Launched},
+    body=LaunchRequest,
+    body_required=False,
+    errors=(503,),
+    headers={202: {"Location": "Where to follow the job: /get_result?job_id=..."}},
+    links=follow("job_id", metric_get_result="job_id", jobs_get_job="job_id"),
+)
+def launch(body: LaunchRequest) -> Response:
     """Queue ``calculate_metric``; the body may carry a ``name``."""
-    body = json_object(bp.current_request)
-    name = body.pop("name", None)
-    job = submit("metric", body, name)
+    job = submit(KIND, {}, body.name)
     return Response(
         body={"job_id": job.id, "status": job.status},
         status_code=202,
@@ -30,9 +41,11 @@ def launch() -> Response:
 
 @bp.route("/get_result", methods=["GET"])
 @api_errors
-def get_result() -> dict[str, Any]:
-    job_id = required(query_params(bp.current_request, ("job_id",)), "job_id")
-    job = store.get_job(job_id)
+@operation(bp, "A metric job's status and result", {200: MetricResult}, query=ResultQuery, errors=(404,))
+def get_result(query: ResultQuery) -> dict[str, Any]:
+    job = store.get_job(query.job_id)
+    if job.kind != KIND:
+        raise NotFound(f"job_id: {query.job_id!r} is not a metric job (see /jobs/{{id}})")
     answer: dict[str, Any] = {"job_id": job.id, "status": job.status, "result": store.result_of(job)}
     if job.error and job.status == "failed":
         answer["error"] = job.error

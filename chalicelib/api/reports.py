@@ -2,7 +2,9 @@
 
 small:  POST /reports (multipart, field ``file``, at most 5 MB)        -> 202 {"id"}
 large:  POST /reports/uploads {"size"} -> a presigned PUT; PUT the file there;
-        POST /reports {"upload_id"}                                     -> 202 {"id"}
+        POST /reports/from-upload {"upload_id"}                         -> 202 {"id"}
+Two routes, not one taking both bodies: API Gateway passes multipart bodies as binary and JSON as
+text, and ``chalice deploy`` refuses a route whose content types differ in that.
 then:   GET /reports/{id} -> status, counts, first bad rows, and ``result_url`` once done
 """
 
@@ -13,9 +15,18 @@ from typing import Any
 
 from chalice.app import Blueprint, Response
 
+from chalicelib.api.contract import follow, operation
 from chalicelib.api.errors import api_errors
+from chalicelib.api.models.common import Accepted
+from chalicelib.api.models.reports import (
+    MAX_DIRECT_BYTES,
+    MAX_UPLOAD_BYTES,
+    Report,
+    ReportFromUpload,
+    UploadRequest,
+    UploadTicket,
+)
 from chalicelib.api.multipart import uploaded_file
-from chalicelib.api.params import json_object
 from chalicelib.aws import files
 from chalicelib.errors import InvalidInput, TooLarge
 from chalicelib.jobs import store
@@ -26,21 +37,47 @@ from chalicelib.reports.aggregate import BadFile, check_header
 
 bp = Blueprint(__name__)
 KIND = "report"
-MAX_DIRECT_BYTES = 5 * 1024 * 1024  # API Gateway takes 10 MB, Lambda 6 MB: bigger files go through S3
-MAX_UPLOAD_BYTES = 5 * 1024**3  # one presigned PUT
 RESULT_FIELDS = ("rows_in", "rows_invalid", "pairs", "errors")
 
 
-@bp.route("/reports", methods=["POST"], content_types=["multipart/form-data", "application/json"])
+@bp.route("/reports", methods=["POST"], content_types=["multipart/form-data"])
 @api_errors
+@operation(
+    bp,
+    "Queue a report of a CSV file sent in the request",
+    {202: Accepted},
+    upload=f"A Song,Date,Number of Plays CSV of at most {MAX_DIRECT_BYTES:,} bytes",
+    errors=(413, 415, 503),
+    headers={202: {"Location": "The report: /reports/{id}"}},
+    links=follow("id", reports_detail="report_id", jobs_get_job="job_id"),
+)
 def create() -> Response:
     request = bp.current_request
-    content_type = request.headers.get("content-type", "")
-    if content_type.startswith("multipart/form-data"):
-        raw = request.raw_body
-        upload_id, filename = _store_small_upload(raw if isinstance(raw, bytes) else raw.encode(), content_type)
-    else:
-        upload_id, filename = _uploaded(json_object(request))
+    raw = request.raw_body
+    upload_id, filename = _store_small_upload(
+        raw if isinstance(raw, bytes) else raw.encode(), request.headers["content-type"]
+    )
+    return _queued(upload_id, filename)
+
+
+@bp.route("/reports/from-upload", methods=["POST"])
+@api_errors
+@operation(
+    bp,
+    "Queue a report of a file uploaded through POST /reports/uploads",
+    {202: Accepted},
+    body=ReportFromUpload,
+    errors=(503,),
+    headers={202: {"Location": "The report: /reports/{id}"}},
+    links=follow("id", reports_detail="report_id", jobs_get_job="job_id"),
+)
+def from_upload(body: ReportFromUpload) -> Response:
+    if files.size_of(upload_key(body.upload_id)) is None:
+        raise InvalidInput("upload_id", f"nothing was uploaded for {body.upload_id!r}; PUT the file to its URL first")
+    return _queued(body.upload_id, body.filename)
+
+
+def _queued(upload_id: str, filename: str) -> Response:
     job = submit(KIND, {"upload_id": upload_id, "filename": filename})
     return Response(
         body={"id": job.id, "status": job.status}, status_code=202, headers={"Location": f"/reports/{job.id}"}
@@ -49,21 +86,15 @@ def create() -> Response:
 
 @bp.route("/reports/uploads", methods=["POST"])
 @api_errors
-def new_upload() -> Response:
-    """A presigned PUT for a file of ``size`` bytes (up to 5 GB), then ``POST /reports {"upload_id"}``."""
-    body = json_object(bp.current_request)
-    unknown = sorted(set(body) - {"size", "filename"})
-    if unknown:
-        raise InvalidInput(unknown[0], "unknown field; allowed: size, filename")
-    size = body.get("size")
-    if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= MAX_UPLOAD_BYTES:
-        raise InvalidInput("size", f"{size!r} is not a byte count from 1 to {MAX_UPLOAD_BYTES:,}")
+@operation(bp, "A presigned PUT for a file of any size (up to 5 GB)", {201: UploadTicket}, body=UploadRequest)
+def new_upload(body: UploadRequest) -> Response:
+    """A presigned PUT for a file of ``size`` bytes (up to 5 GB), then ``POST /reports/from-upload {"upload_id"}``."""
     upload_id = uuid.uuid4().hex
-    headers = {"Content-Length": str(size), "Content-Type": "text/csv"}
+    headers = {"Content-Length": str(body.size), "Content-Type": "text/csv"}
     return Response(
         body={
             "upload_id": upload_id,
-            "url": files.upload_url(upload_key(upload_id), size),
+            "url": files.upload_url(upload_key(upload_id), body.size),
             "method": "PUT",
             "headers": headers,
             "expires_in": files.URL_SECONDS,
@@ -75,6 +106,7 @@ def new_upload() -> Response:
 
 @bp.route("/reports/{report_id}", methods=["GET"])
 @api_errors
+@operation(bp, "A report: status, counts, first bad rows, and the totals' URL once done", {200: Report})
 def detail(report_id: str) -> dict[str, Any]:
     job = store.get_job_of_kind(report_id, KIND, "report")
     result = store.result_of(job) or {}
@@ -99,15 +131,3 @@ def _store_small_upload(body: bytes, content_type: str) -> tuple[str, str]:
     upload_id = uuid.uuid4().hex
     files.put_bytes(upload_key(upload_id), upload.content)
     return upload_id, upload.filename
-
-
-def _uploaded(body: dict[str, Any]) -> tuple[str, str]:
-    unknown = sorted(set(body) - {"upload_id", "filename"})
-    if unknown:
-        raise InvalidInput(unknown[0], "unknown field; allowed: upload_id, filename (or send a multipart file)")
-    upload_id = body.get("upload_id")
-    if not isinstance(upload_id, str) or not upload_id:
-        raise InvalidInput("upload_id", "is required (from POST /reports/uploads), or send the file as multipart")
-    if files.size_of(upload_key(upload_id)) is None:
-        raise InvalidInput("upload_id", f"nothing was uploaded for {upload_id!r}; PUT the file to its URL first")
-    return upload_id, str(body.get("filename", "plays.csv"))

@@ -5,9 +5,12 @@ The page calls the API with relative URLs, so it works under a stage prefix (``/
 
 from __future__ import annotations
 
-from chalice.app import Blueprint, NotFoundError, Response
+from chalice.app import Blueprint, Response
 
-from chalicelib.web.assets import Asset, asset
+from chalicelib.api.contract import operation
+from chalicelib.api.errors import api_errors
+from chalicelib.errors import NotFound
+from chalicelib.web.assets import CONTENT_TYPES, Asset, asset, names
 
 bp = Blueprint(__name__)
 
@@ -20,6 +23,7 @@ POLICY = (
 
 
 @bp.route("/", methods=["GET"])
+@operation(bp, "The web page", {200: None}, answer_types=("text/html",), answer_schema={"type": "string"})
 def page() -> Response:
     """The page; ``/api`` (no slash) is redirected to ``/api/`` so its relative links resolve."""
     path = str(bp.current_request.context.get("path") or "/")
@@ -29,6 +33,15 @@ def page() -> Response:
 
 
 @bp.route("/static/{name}", methods=["GET"])
+@api_errors
+@operation(
+    bp,
+    "The web page's scripts and styles",
+    {200: None},
+    path={"type": "string", "enum": sorted(names())},
+    answer_types=tuple(sorted({kind.split(";")[0] for kind in CONTENT_TYPES.values()})),
+    answer_schema={"type": "string"},
+)
 def static(name: str) -> Response:
     return _send(_found(name))
 
@@ -36,7 +49,7 @@ def static(name: str) -> Response:
 def _found(name: str) -> Asset:
     found = asset(name)
     if found is None:
-        raise NotFoundError(f"{name}: no such file")
+        raise NotFound(f"{name[:100]}: no such file")
     return found
 
 

@@ -28,6 +28,7 @@ from chalicelib.jobs.kind import JobKind, Params
 from chalicelib.jobs.model import FAILED, FINISHED, QUEUED, RUNNING, SUCCEEDED, Job
 
 _CONDITION_FAILED = "ConditionalCheckFailedException"
+MAX_KEY_BYTES = 2048  # DynamoDB's limit for a partition key
 
 
 class ClaimOutcome(enum.Enum):
@@ -67,10 +68,21 @@ def new_job(kind: JobKind, params: Params, name: str | None = None) -> Job:
 
 
 def get_job(job_id: str) -> Job:
+    """The job of this id. An id DynamoDB cannot take as a key (empty, over 2,048 bytes, not UTF-8)
+    is not looked up: DynamoDB would answer with an error, not with "no such item"."""
+    if not _storable(job_id):
+        raise NotFound(f"job_id: no job with id {job_id[:100]!r}")
     try:
         return Job.get(job_id, consistent_read=True)
     except DoesNotExist:
         raise NotFound(f"job_id: no job with id {job_id!r}") from None
+
+
+def _storable(key: str) -> bool:
+    try:
+        return 0 < len(key.encode()) <= MAX_KEY_BYTES
+    except UnicodeEncodeError:
+        return False
 
 
 def get_job_of_kind(job_id: str, kind: str, label: str) -> Job:
@@ -80,7 +92,7 @@ def get_job_of_kind(job_id: str, kind: str, label: str) -> Job:
     except NotFound:
         job = None
     if job is None or job.kind != kind:
-        raise NotFound(f"id: no {label} with id {job_id!r}")
+        raise NotFound(f"id: no {label} with id {job_id[:100]!r}")
     return job
 
 

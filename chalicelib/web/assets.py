@@ -23,14 +23,14 @@ class Asset:
 
 
 @cache
-def _names() -> frozenset[str]:
+def names() -> frozenset[str]:
     """The files that may be served: exactly those in ``static/`` with a known type, nothing else."""
     return frozenset(path.name for path in STATIC.iterdir() if path.suffix in CONTENT_TYPES)
 
 
 def asset(name: str) -> Asset | None:
     """The file ``name`` of ``static/``, or None when there is none (no paths: a name only)."""
-    if name not in _names():
+    if name not in names():
         return None
     path = STATIC / name
     return Asset(path.read_text(encoding="utf-8"), CONTENT_TYPES[path.suffix])

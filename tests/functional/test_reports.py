@@ -63,7 +63,7 @@ def test_a_large_file_goes_through_a_presigned_put(client: Client, queues: Queue
     assert f"uploads/{ticket['upload_id']}.csv" in ticket["url"]
     clients.s3().put_object(Bucket=get_settings().bucket, Key=f"uploads/{ticket['upload_id']}.csv", Body=PLAYS)
 
-    response = post_json(client, "/reports", {"upload_id": ticket["upload_id"], "filename": "big.csv"})
+    response = post_json(client, "/reports/from-upload", {"upload_id": ticket["upload_id"], "filename": "big.csv"})
     assert response.status_code == 202
     while queues.deliver():
         pass
@@ -76,7 +76,7 @@ def test_a_large_file_goes_through_a_presigned_put(client: Client, queues: Queue
 def test_a_presigned_file_without_the_header_fails_the_report_clearly(client: Client, queues: Queues) -> None:
     ticket = json.loads(post_json(client, "/reports/uploads", {"size": 20}).body)
     clients.s3().put_object(Bucket=get_settings().bucket, Key=f"uploads/{ticket['upload_id']}.csv", Body=b"a,b\n1,2\n")
-    report_id = json.loads(post_json(client, "/reports", {"upload_id": ticket["upload_id"]}).body)["id"]
+    report_id = json.loads(post_json(client, "/reports/from-upload", {"upload_id": ticket["upload_id"]}).body)["id"]
     while queues.deliver():
         pass
     answer = report(client, report_id)
@@ -99,9 +99,9 @@ def test_bad_rows_are_reported_with_line_numbers(client: Client, queues: Queues)
         (lambda client: upload(client, PLAYS, field="data"), 400, "file"),
         (lambda client: upload(client, b"name,age\nann,3\n"), 400, "file"),
         (lambda client: upload(client, PLAYS + b"x" * (5 * 1024 * 1024)), 413, "file"),
-        (lambda client: post_json(client, "/reports", {}), 400, "upload_id"),
-        (lambda client: post_json(client, "/reports", {"upload_id": "0" * 32}), 400, "upload_id"),
-        (lambda client: post_json(client, "/reports", {"upload_id": "0" * 32, "x": 1}), 400, "x"),
+        (lambda client: post_json(client, "/reports/from-upload", {}), 400, "upload_id"),
+        (lambda client: post_json(client, "/reports/from-upload", {"upload_id": "0" * 32}), 400, "upload_id"),
+        (lambda client: post_json(client, "/reports/from-upload", {"upload_id": "0" * 32, "x": 1}), 400, "x"),
         (lambda client: post_json(client, "/reports/uploads", {}), 400, "size"),
         (lambda client: post_json(client, "/reports/uploads", {"size": 0}), 400, "size"),
         (lambda client: post_json(client, "/reports/uploads", {"size": 6 * 1024**3}), 400, "size"),

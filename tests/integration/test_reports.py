@@ -52,7 +52,7 @@ def test_presigned_upload_straight_to_storage(service: Service) -> None:
     put = requests.put(ticket["url"], data=PLAYS, headers=ticket["headers"], timeout=30)
     assert put.status_code == 200
 
-    response = requests.post(f"{service.api}/reports", json={"upload_id": ticket["upload_id"]}, timeout=10)
+    response = requests.post(f"{service.api}/reports/from-upload", json={"upload_id": ticket["upload_id"]}, timeout=10)
     assert response.status_code == 202
     answer = finished(service, response.json()["id"])
 

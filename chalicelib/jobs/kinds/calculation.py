@@ -16,17 +16,19 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from chalicelib.errors import InvalidInput
 from chalicelib.jobs.kind import JobKind, Params, Progress
+from chalicelib.validation import broken, shown, validated, whole
 
 MAX_ROWS = 50_000  # ~4.5 MB of JSON: the whole result fits one Lambda response (6 MB)
+MAX_LAG = (date.max - date.min).days  # any longer step gives the same single row
 DECIMALS = 6
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-FIELDS = ("date_start", "date_fin", "lag")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 @dataclass(frozen=True)
@@ -76,37 +78,54 @@ def kernel(date_start: date, date_fin: date, lag: int, seed: int | None = None) 
     return Production(dates, liquid, oil, water, water / liquid)
 
 
-def _date(raw: Mapping[str, Any], field: str) -> date:
-    value = raw.get(field)
-    if value is None:
-        raise InvalidInput(field, "is required (YYYY-MM-DD)")
+def _iso_date(value: Any) -> date:
     if not isinstance(value, str) or not _DATE.fullmatch(value):
-        raise InvalidInput(field, f"{value!r} is not a date in the format YYYY-MM-DD")
+        raise broken(f"{shown(value)} is not a date in the format YYYY-MM-DD")
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise InvalidInput(field, f"{value!r} is not a real date") from None
+        raise broken(f"{value!r} is not a real date") from None
+
+
+def _step(value: Any) -> int:
+    value = whole(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise broken(f"{shown(value)} is not an integer of at least 1")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+
+
+class CalculationParams(BaseModel):
+    """A calculation's parameters: the kernel's date range and step. Checks every request."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    date_start: IsoDate = Field(description="The first day (YYYY-MM-DD).", examples=["2024-01-01"])
+    date_fin: IsoDate = Field(description="The last day (YYYY-MM-DD), not before date_start.", examples=["2024-12-31"])
+    lag: Annotated[int, BeforeValidator(_step)] = Field(
+        ge=1, le=MAX_LAG, description="Days between rows (the longest range is one row).", examples=[7]
+    )
+
+    @model_validator(mode="after")
+    def _fits(self) -> CalculationParams:
+        if self.date_start > self.date_fin:
+            raise InvalidInput("date_start", f"must not be after date_fin ({self.date_fin.isoformat()})")
+        rows = row_count(self.date_start, self.date_fin, self.lag)
+        if rows > MAX_ROWS:
+            raise InvalidInput(
+                "lag", f"the range gives {rows:,} rows, at most {MAX_ROWS:,}: raise lag or shorten the range"
+            )
+        return self
+
+    def as_params(self) -> Params:
+        return {"date_start": self.date_start.isoformat(), "date_fin": self.date_fin.isoformat(), "lag": self.lag}
 
 
 def parse_params(raw: Mapping[str, Any]) -> Params:
     """Validate a calculation's parameters; every error names its field and rule."""
-    unknown = sorted(set(raw) - set(FIELDS))
-    if unknown:
-        raise InvalidInput(unknown[0], f"unknown field; allowed: {', '.join((*FIELDS, 'name'))}")
-    date_start, date_fin = _date(raw, "date_start"), _date(raw, "date_fin")
-    if date_start > date_fin:
-        raise InvalidInput("date_start", f"must not be after date_fin ({date_fin.isoformat()})")
-    lag = raw.get("lag")
-    if lag is None:
-        raise InvalidInput("lag", "is required (an integer of at least 1)")
-    if isinstance(lag, bool) or not isinstance(lag, int) or lag < 1:
-        raise InvalidInput("lag", f"{lag!r} is not an integer of at least 1")
-    rows = row_count(date_start, date_fin, lag)
-    if rows > MAX_ROWS:
-        raise InvalidInput(
-            "lag", f"the range gives {rows:,} rows, at most {MAX_ROWS:,}: raise lag or shorten the range"
-        )
-    return {"date_start": date_start.isoformat(), "date_fin": date_fin.isoformat(), "lag": lag}
+    return validated(CalculationParams, raw).as_params()
 
 
 def _run(params: Params, progress: Progress) -> list[dict[str, Any]]:

@@ -14,7 +14,7 @@ export async function postFile(path, file, onProgress) {
 
 /**
  * A plays file to POST /reports: in the request up to 5 MB, otherwise through storage
- * (POST reports/uploads -> PUT to the presigned URL -> POST reports {upload_id}).
+ * (POST reports/uploads -> PUT to the presigned URL -> POST reports/from-upload {upload_id}).
  */
 export async function postReport(file, onProgress) {
   if (file.size <= DIRECT_LIMIT) return postFile("reports", file, onProgress);
@@ -25,7 +25,7 @@ export async function postReport(file, onProgress) {
   if (status < 200 || status >= 300) {
     throw new ApiError(`Storage refused the upload (HTTP ${status}).`, { status });
   }
-  return postJson("reports", { upload_id: ticket.upload_id, filename: file.name });
+  return postJson("reports/from-upload", { upload_id: ticket.upload_id, filename: file.name });
 }
 
 function send(method, url, body, headers, onProgress) {

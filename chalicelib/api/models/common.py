@@ -1,0 +1,53 @@
+"""Shapes every resource shares: the error answer, a job's status, names, times, the status view."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from chalicelib.jobs.submit import MAX_NAME_LENGTH
+
+Status = Literal["queued", "running", "succeeded", "failed", "cancelled"]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_NAME_LENGTH)]
+JOB_ID_PATTERN = "^[0-9a-f]{32}$"
+
+
+class Request(BaseModel):
+    """A query string or JSON body: a name the model does not know is an error, never ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Answer(BaseModel):
+    """A JSON answer: its schema lists every field, so a field not described here is a bug."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorAnswer(Answer):
+    """Every 4xx and 5xx: ``Message`` names the parameter or field and the rule it broke."""
+
+    Code: str = Field(description="BadRequestError, NotFoundError, PayloadTooLarge, UnsupportedMediaType, ...")
+    Message: str = Field(examples=["lag: input should be greater than or equal to 1 (got 0)"])
+
+
+class Accepted(Answer):
+    """A job was queued."""
+
+    id: str = Field(description="The job's id.")
+    status: Status
+
+
+class StatusView(Answer):
+    """What a kind's own status endpoint shows of its job."""
+
+    id: str
+    name: str
+    status: Status
+    progress: float = Field(ge=0, le=1, description="The fraction done, 0..1.")
+    created_at: datetime
+    finished_at: datetime | None
+    duration: float | None = Field(description="Seconds the computation took; null until finished.")
+    error: str | None = Field(default=None, description="Why it failed (only when failed).")

@@ -1,0 +1,46 @@
+"""``/reports``: a file in the request or a presigned upload, and the report's status."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BeforeValidator, Field, Strict, StringConstraints
+
+from chalicelib.api.models.common import Answer, Request, StatusView
+from chalicelib.validation import whole
+
+MAX_DIRECT_BYTES = 5 * 1024 * 1024  # API Gateway takes 10 MB, Lambda 6 MB: bigger files go through S3
+MAX_UPLOAD_BYTES = 5 * 1024**3  # one presigned PUT
+UploadId = Annotated[str, StringConstraints(pattern="^[0-9a-f]{32}$")]
+Filename = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class UploadRequest(Request):
+    size: Annotated[int, BeforeValidator(whole), Strict()] = Field(
+        ge=1, le=MAX_UPLOAD_BYTES, description="The file's exact size in bytes.", examples=[1048576]
+    )
+    filename: Filename | None = Field(default=None, description="Not used yet; accepted for the client's sake.")
+
+
+class UploadTicket(Answer):
+    upload_id: str
+    url: str = Field(description="PUT the file here, with `headers`.")
+    method: Literal["PUT"]
+    headers: dict[str, str]
+    expires_in: int = Field(description="Seconds the URL stays valid.")
+    max_bytes: int
+
+
+class ReportFromUpload(Request):
+    upload_id: UploadId = Field(
+        description="From POST /reports/uploads, once the file was PUT.", examples=["3f2c8e9a4b7d4e1f9a0b6c5d2e8f7a1b"]
+    )
+    filename: Filename = Field(default="plays.csv", description="Names the totals file.")
+
+
+class Report(StatusView):
+    result_url: str | None = Field(description="A presigned GET of the totals CSV once succeeded, else null.")
+    rows_in: int | None
+    rows_invalid: int | None
+    pairs: int | None = Field(description="Distinct (song, date) pairs.")
+    errors: list[str] | None = Field(description="The first 20 bad rows, with their line numbers.")
