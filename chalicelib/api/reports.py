@@ -86,9 +86,11 @@ def _queued(upload_id: str, filename: str) -> Response:
 
 @bp.route("/reports/uploads", methods=["POST"])
 @api_errors
-@operation(bp, "A presigned PUT for a file of any size (up to 5 GB)", {201: UploadTicket}, body=UploadRequest)
+@operation(
+    bp, "A presigned PUT for a file too large for a request (to 1.5 GB)", {201: UploadTicket}, body=UploadRequest
+)
 def new_upload(body: UploadRequest) -> Response:
-    """A presigned PUT for a file of ``size`` bytes (up to 5 GB), then ``POST /reports/from-upload {"upload_id"}``."""
+    """A presigned PUT for a file of ``size`` bytes (up to 1.5 GB), then ``POST /reports/from-upload {"upload_id"}``."""
     upload_id = uuid.uuid4().hex
     headers = {"Content-Length": str(body.size), "Content-Type": "text/csv"}
     return Response(
