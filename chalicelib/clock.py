@@ -17,5 +17,10 @@ def now_iso() -> str:
     return iso(now())
 
 
+def expiry(days: int) -> int:
+    """The moment ``days`` from now as DynamoDB's time to live takes it: seconds since the epoch."""
+    return int(now().timestamp()) + days * 86_400
+
+
 def parse_iso(text: str) -> datetime:
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)

@@ -34,6 +34,9 @@ class Settings:
     import_slice_seconds: int
     # Longer than this before the next rate-limit slot: re-queue instead of waiting.
     posts_max_wait: int
+    # Jobs and their import rows are deleted by DynamoDB's time to live this many days after their
+    # creation; their files in S3 by the bucket's lifecycle (infra/resources.py).
+    retention_days: int = 30
     # The mutating (POST) routes need an API key (``x-api-key``): on in the deployed stages.
     # Read when the app is built, so ``chalice package``/``deploy`` see the stage's value.
     api_key_required: bool = False
@@ -105,6 +108,7 @@ def settings_from(environ: Mapping[str, str]) -> Settings:
         posts_per_second=_int_env(environ, "POSTS_PER_SECOND", 7),
         import_slice_seconds=_int_env(environ, "IMPORT_SLICE_SECONDS", 60),
         posts_max_wait=_int_env(environ, "POSTS_MAX_WAIT", 10),
+        retention_days=_int_env(environ, "RETENTION_DAYS", 30),
         api_key_required=_bool_env(environ, "API_KEY_REQUIRED"),
     )
 

@@ -21,6 +21,7 @@ TTL_ATTRIBUTE = "expires_at"
 # Uploaded inputs are only read by their job: S3 deletes them after this many days.
 UPLOAD_PREFIXES = ("uploads/", "imports/")
 UPLOAD_EXPIRY_DAYS = 7
+RESULTS_PREFIX = "results/"  # large results and report totals (chalicelib.jobs.results, kinds.report)
 # Parts of multipart uploads that never completed (a worker that died mid-upload).
 ABORT_MULTIPART_DAYS = 1
 
@@ -89,16 +90,18 @@ def ttl_tables(settings: Settings) -> list[str]:
     return [settings.jobs_table, settings.import_rows_table]
 
 
-def lifecycle_rules() -> list[dict[str, Any]]:
-    """The files bucket's lifecycle, as S3's API takes it (the template converts it)."""
+def lifecycle_rules(settings: Settings) -> list[dict[str, Any]]:
+    """The files bucket's lifecycle, as S3's API takes it (the template converts it): uploads go
+    after a week; results a day after the job records that point at them (``retention_days``)."""
+    expiry = {prefix: UPLOAD_EXPIRY_DAYS for prefix in UPLOAD_PREFIXES} | {RESULTS_PREFIX: settings.retention_days + 1}
     rules: list[dict[str, Any]] = [
         {
             "ID": f"expire-{prefix.rstrip('/')}",
             "Filter": {"Prefix": prefix},
             "Status": "Enabled",
-            "Expiration": {"Days": UPLOAD_EXPIRY_DAYS},
+            "Expiration": {"Days": days},
         }
-        for prefix in UPLOAD_PREFIXES
+        for prefix, days in expiry.items()
     ]
     rules.append(
         {
@@ -189,7 +192,7 @@ def _ensure_bucket(settings: Settings, s3: Any) -> str:
             "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
         },
     )
-    s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration={"Rules": lifecycle_rules()})
+    s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration={"Rules": lifecycle_rules(settings)})
     s3.put_bucket_cors(Bucket=name, CORSConfiguration=BUCKET_CORS)
     return (
         f"bucket {name}: {done} (private, encrypted, uploads expire after {UPLOAD_EXPIRY_DAYS} days,"

@@ -118,7 +118,7 @@ def bucket(settings: Settings) -> dict[str, Any]:
             "BucketEncryption": {
                 "ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
             },
-            "LifecycleConfiguration": {"Rules": [_cfn_lifecycle_rule(rule) for rule in lifecycle_rules()]},
+            "LifecycleConfiguration": {"Rules": [_cfn_lifecycle_rule(rule) for rule in lifecycle_rules(settings)]},
             "CorsConfiguration": {
                 "CorsRules": [
                     {

@@ -14,6 +14,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from chalicelib import clock
 from chalicelib.aws import clients
 from chalicelib.config import get_settings
 from chalicelib.imports.rows import Row
@@ -35,6 +36,11 @@ def _key(import_id: str, line: int) -> dict[str, Any]:
     return {"import_id": {"S": import_id}, "line": {"N": str(line)}}
 
 
+def _expiring(import_id: str, line: int) -> dict[str, Any]:
+    """A new item's key, and when DynamoDB's time to live deletes it (RETENTION_DAYS, as its job)."""
+    return {**_key(import_id, line), "expires_at": {"N": str(clock.expiry(get_settings().retention_days))}}
+
+
 def _table() -> str:
     return get_settings().import_rows_table
 
@@ -46,7 +52,7 @@ def _conditional_failure(exc: ClientError) -> bool:
 
 def start(import_id: str, rows_total: int) -> None:
     """Create the summary (idempotent: a second delivery keeps the counters)."""
-    item = {**_key(import_id, SUMMARY_LINE), **{name: {"N": "0"} for name in COUNTERS}}
+    item = {**_expiring(import_id, SUMMARY_LINE), **{name: {"N": "0"} for name in COUNTERS}}
     item["rows_total"] = {"N": str(rows_total)}
     try:
         clients.dynamodb().put_item(TableName=_table(), Item=item, ConditionExpression="attribute_not_exists(line)")
@@ -70,7 +76,7 @@ def last_line(import_id: str) -> int:
 
 def claim(import_id: str, row: Row) -> Claim:
     """Mark the row ``sending``; if it is already known, say what it is instead."""
-    item = {**_key(import_id, row.line), "result": {"S": SENDING}, "userId": {"N": str(row.user_id)}}
+    item = {**_expiring(import_id, row.line), "result": {"S": SENDING}, "userId": {"N": str(row.user_id)}}
     try:
         clients.dynamodb().put_item(TableName=_table(), Item=item, ConditionExpression="attribute_not_exists(line)")
     except ClientError as exc:
@@ -115,8 +121,10 @@ def record(
         update += ", #error = :error"
         attributes[":error"] = {"S": error}
     condition = "attribute_not_exists(line)" if invalid else "#result = :sending"
-    if invalid:
+    if invalid:  # a new item (an invalid row is never claimed): it expires as the claimed ones do
         attributes.pop(":sending")
+        update += ", expires_at = :expires"
+        attributes[":expires"] = _expiring(import_id, row.line)["expires_at"]
     try:
         clients.dynamodb().transact_write_items(
             TransactItems=[

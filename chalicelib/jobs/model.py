@@ -62,6 +62,8 @@ class Job(Model):
     # Where a result too large for the item lives in S3 (key in the files bucket).
     result_key = UnicodeAttribute(null=True)
     error = UnicodeAttribute(null=True)
+    # Seconds since the epoch: DynamoDB's time to live deletes the record after it (RETENTION_DAYS).
+    expires_at = NumberAttribute(null=True)
 
     by_kind = KindIndex()
 

@@ -22,6 +22,7 @@ from pynamodb.exceptions import DoesNotExist, UpdateError
 from pynamodb.expressions.condition import Condition
 
 from chalicelib import clock
+from chalicelib.config import get_settings
 from chalicelib.errors import NotFound
 from chalicelib.jobs import results
 from chalicelib.jobs.kind import JobKind, Params
@@ -62,6 +63,7 @@ def new_job(kind: JobKind, params: Params, name: str | None = None) -> Job:
         created_at=stamp,
         created_key=f"{stamp}#{job_id}",
         updated_at=stamp,
+        expires_at=clock.expiry(get_settings().retention_days),
     )
     job.save(condition=Job.id.does_not_exist())
     return job

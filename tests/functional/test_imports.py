@@ -78,6 +78,9 @@ def test_each_valid_row_is_sent_once_and_recorded(client: Client, queues: Queues
     ]
     assert rows[3]["error"] == "invalid: userId 'x' is not an integer"
     assert rows[4]["error"] == "invalid: title is empty"
+    # Every item, the summary and the invalid rows too, expires with its job (DynamoDB's TTL).
+    items = clients.dynamodb().scan(TableName=get_settings().import_rows_table)["Items"]
+    assert len(items) == 7 and all(float(item["expires_at"]["N"]) > time.time() + 29 * 86_400 for item in items)
 
 
 def test_429_and_5xx_are_retried_and_other_errors_are_not(

@@ -4,6 +4,7 @@ calls it), /get_result; and the job state machine under duplicate delivery, fail
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
@@ -80,6 +81,15 @@ def test_the_job_record_shows_the_lifecycle(client: Client, queues: Queues) -> N
     assert job["attempts"] == 1 and job["progress"] == 1 and job["duration"] > 0
     assert job["created_at"] <= job["started_at"] <= job["finished_at"]
     assert job["finished_at"].endswith("Z")
+
+
+def test_a_job_record_expires_after_the_retention_period(client: Client, queues: Queues) -> None:
+    """DynamoDB's time to live (on ``expires_at``, infra/resources.py) deletes old job records."""
+    job_id = launch(client)
+    days = get_settings().retention_days
+    assert days == 30
+    expires_at = Job.get(job_id).expires_at
+    assert expires_at is not None and abs(expires_at - (time.time() + days * 86_400)) < 60
 
 
 @pytest.mark.parametrize(

@@ -99,8 +99,13 @@ def test_the_bucket_is_private_encrypted_and_forgets_uploads():
     assert bucket["BucketName"] == stage("prod").settings.bucket
     assert all(bucket["PublicAccessBlockConfiguration"].values())
     assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"]
-    expiring = {rule["Prefix"] for rule in bucket["LifecycleConfiguration"]["Rules"] if "ExpirationInDays" in rule}
-    assert expiring == {"uploads/", "imports/"}  # results stay: job records point at them
+    expiring = {
+        rule["Prefix"]: rule["ExpirationInDays"]
+        for rule in bucket["LifecycleConfiguration"]["Rules"]
+        if "ExpirationInDays" in rule
+    }
+    # Results outlive the job records that point at them (deleted by DynamoDB's TTL) by a day.
+    assert expiring == {"uploads/": 7, "imports/": 7, "results/": stage("prod").settings.retention_days + 1}
 
 
 @pytest.mark.parametrize(("stage_name", "with_key"), [("local", False), ("dev", True), ("prod", True)])
