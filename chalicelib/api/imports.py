@@ -16,9 +16,9 @@ from chalicelib.api.contract import follow, operation
 from chalicelib.api.errors import api_errors
 from chalicelib.api.models.common import Accepted
 from chalicelib.api.models.imports import Import, Results, ResultsQuery
-from chalicelib.api.multipart import uploaded_file
+from chalicelib.api.multipart import request_file
 from chalicelib.aws import files
-from chalicelib.errors import InvalidInput, TooLarge, UnsupportedMedia
+from chalicelib.errors import InvalidInput, UnsupportedMedia
 from chalicelib.imports import ledger
 from chalicelib.imports.rows import BadHeader, check_header
 from chalicelib.jobs import store
@@ -42,11 +42,7 @@ MAX_BYTES = 5 * 1024 * 1024
     links=follow("id", imports_detail="import_id", imports_results="import_id", jobs_get_job="job_id"),
 )
 def create() -> Response:
-    request = bp.current_request
-    raw = request.raw_body if isinstance(request.raw_body, bytes) else request.raw_body.encode()
-    if len(raw) > MAX_BYTES:
-        raise TooLarge(f"file: {len(raw):,} bytes is over {MAX_BYTES:,}")
-    upload = uploaded_file(raw, request.headers.get("content-type", ""))
+    upload = request_file(bp.current_request, MAX_BYTES)
     _check_csv(upload.content)
     import_id = uuid.uuid4().hex
     files.put_bytes(upload_key(import_id), upload.content)

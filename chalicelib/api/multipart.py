@@ -6,13 +6,23 @@ from dataclasses import dataclass
 from email import policy
 from email.parser import BytesParser
 
-from chalicelib.errors import InvalidInput
+from chalice.app import Request
+
+from chalicelib.errors import InvalidInput, TooLarge
 
 
 @dataclass(frozen=True)
 class UploadedFile:
     filename: str
     content: bytes
+
+
+def request_file(request: Request, max_bytes: int, beyond: str = "") -> UploadedFile:
+    """The file of a multipart request of at most ``max_bytes`` (413 beyond, saying ``beyond``)."""
+    raw = request.raw_body if isinstance(request.raw_body, bytes) else request.raw_body.encode()
+    if len(raw) > max_bytes:
+        raise TooLarge(f"file: {len(raw):,} bytes is over {max_bytes:,}{beyond}")
+    return uploaded_file(raw, request.headers.get("content-type", ""))
 
 
 def uploaded_file(body: bytes, content_type: str, field: str = "file") -> UploadedFile:

@@ -26,9 +26,9 @@ from chalicelib.api.models.reports import (
     UploadRequest,
     UploadTicket,
 )
-from chalicelib.api.multipart import uploaded_file
+from chalicelib.api.multipart import request_file
 from chalicelib.aws import files
-from chalicelib.errors import InvalidInput, TooLarge
+from chalicelib.errors import InvalidInput
 from chalicelib.jobs import store
 from chalicelib.jobs.kinds.report import result_key, upload_key
 from chalicelib.jobs.model import SUCCEEDED
@@ -52,12 +52,14 @@ RESULT_FIELDS = ("rows_in", "rows_invalid", "pairs", "errors")
     links=follow("id", reports_detail="report_id", jobs_get_job="job_id"),
 )
 def create() -> Response:
-    request = bp.current_request
-    raw = request.raw_body
-    upload_id, filename = _store_small_upload(
-        raw if isinstance(raw, bytes) else raw.encode(), request.headers["content-type"]
-    )
-    return _queued(upload_id, filename)
+    upload = request_file(bp.current_request, MAX_DIRECT_BYTES, "; upload larger files through POST /reports/uploads")
+    try:
+        check_header(upload.content[:4096])
+    except BadFile as exc:
+        raise InvalidInput("file", str(exc)) from None
+    upload_id = uuid.uuid4().hex
+    files.put_bytes(upload_key(upload_id), upload.content)
+    return _queued(upload_id, upload.filename)
 
 
 @bp.route("/reports/from-upload", methods=["POST"])
@@ -118,18 +120,3 @@ def detail(report_id: str) -> dict[str, Any]:
         stem = str(job.params["filename"]).rsplit(".", 1)[0]
         answer["result_url"] = files.download_url(result_key(job.params["upload_id"]), f"{stem}.totals.csv")
     return answer
-
-
-def _store_small_upload(body: bytes, content_type: str) -> tuple[str, str]:
-    if len(body) > MAX_DIRECT_BYTES:
-        raise TooLarge(
-            f"file: {len(body):,} bytes is over {MAX_DIRECT_BYTES:,}; upload larger files through POST /reports/uploads"
-        )
-    upload = uploaded_file(body, content_type)
-    try:
-        check_header(upload.content[:4096])
-    except BadFile as exc:
-        raise InvalidInput("file", str(exc)) from None
-    upload_id = uuid.uuid4().hex
-    files.put_bytes(upload_key(upload_id), upload.content)
-    return upload_id, upload.filename
