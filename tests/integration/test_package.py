@@ -1,7 +1,7 @@
 """``make package``: chalice package with the merged template, for python3.11, within Lambda's limits
 (chalice deploy's direct upload included), without the runtime's own boto3/botocore, importable with
 only the runtime's SDK beside it, valid for CloudFormation (SAM transform + cfn-lint, offline), with
-the hand-written policies."""
+the hand-written policies; vendor/ is what `make vendor` makes."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from infra.iam import policy_file_name
 from infra.package import LAMBDA_DIRECT_UPLOAD_LIMIT, LAMBDA_UNZIPPED_LIMIT, RUNTIME_PROVIDED, Package, build
 from infra.stages import CHALICE_DIR, CONFIG, stage
 from infra.template import WORKER_EVENT, WORKER_RESOURCE
+from infra.vendor import VENDOR, vendor
 
 pytestmark = pytest.mark.integration
 ROLES = {"APIHandler": "api_handler", "RunJobs": "run_jobs", "FailDeadJobs": "fail_dead_jobs"}
@@ -167,3 +168,19 @@ def test_the_functions_get_the_sizes_the_timing_checks_read(package):
         expected = stage(stage_name).functions[name]
         props = resources[function]["Properties"]
         assert (props["Timeout"], props["MemorySize"]) == (expected.timeout, expected.memory_mb), name
+
+
+def test_make_vendor_rebuilds_vendor_as_committed(tmp_path):
+    # vendor/ is what `make vendor` makes from the pin, byte for byte (tests/unit/test_vendor.py
+    # compares it with the installed PynamoDB).
+    rebuilt = tmp_path / "vendor"
+    vendor(rebuilt)
+
+    def files(root: Path) -> dict[str, bytes]:
+        return {
+            path.relative_to(root).as_posix(): path.read_bytes()
+            for path in root.rglob("*")
+            if path.is_file() and "__pycache__" not in path.parts
+        }
+
+    assert files(rebuilt) == files(VENDOR)
