@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test browser lint format bench report data load provision package policies clean help
+.PHONY: run test browser lint format bench report data load provision package vendor policies clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -56,6 +56,9 @@ provision: $(STAMP)  ## create the tables, queues and bucket where AWS_ENDPOINT_
 
 package: $(STAMP)  ## build/STAGE/: deployment.zip + sam.json (chalice package, merged infra template), validated; make package STAGE=prod
 	$(BIN)/python -m infra.package $(or $(STAGE),dev)
+
+vendor: $(STAMP)  ## vendor/: PynamoDB at requirements-dev.txt's pin, for the Lambda zip without botocore (commit it)
+	$(BIN)/python -m infra.vendor
 
 policies: $(STAMP)  ## render infra/iam.py's grants into .chalice/policy-*.json (commit them)
 	$(BIN)/python -m infra.iam

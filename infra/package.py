@@ -3,7 +3,8 @@
 Writes ``build/<stage>-merge.json`` (``infra.template``), runs ``chalice package
 --merge-template`` into ``build/<stage>/`` (``deployment.zip`` and ``sam.json``), validates
 ``sam.json`` offline (``infra.cloudformation``) and reports the package's size against
-Lambda's limits.
+Lambda's limits. The zip holds numpy and duckdb (requirements.txt), PynamoDB (vendor/) and our
+code; boto3 and botocore are the Lambda runtime's own, and a copy of them in the zip is an error.
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ LAMBDA_UNZIPPED_LIMIT = 250 * MIB  # code and layers, unzipped
 # A zip sent in the CreateFunction request itself, as `chalice deploy` does (the request, base64,
 # must stay under 69,905,067 bytes); CloudFormation takes the zip from S3 and has no such limit.
 LAMBDA_DIRECT_UPLOAD_LIMIT = 50 * MIB
+# The python3.11 runtime's own AWS SDK and its dependencies (import names): a requirement that
+# pulls them in (PynamoDB does: it ships from vendor/ instead) adds ~16 MiB zipped for nothing.
+RUNTIME_PROVIDED = frozenset({"boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six"})
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,7 @@ class Package:
     directory: Path
     zipped: int
     unzipped: int
+    top_level: frozenset[str]  # the zip's top-level packages and modules (``numpy``, ``app``)
 
     @property
     def template(self) -> Path:
@@ -45,6 +50,11 @@ class Package:
     def direct_upload_fits(self) -> bool:
         """Whether ``chalice deploy`` can send this zip to Lambda (the S3 path always can)."""
         return self.zipped <= LAMBDA_DIRECT_UPLOAD_LIMIT
+
+    @property
+    def runtime_copies(self) -> frozenset[str]:
+        """What the zip carries of the runtime's own SDK (nothing, when requirements.txt is right)."""
+        return self.top_level & RUNTIME_PROVIDED
 
 
 def build(stage_name: str, out: Path) -> Package:
@@ -60,7 +70,9 @@ def build(stage_name: str, out: Path) -> Package:
         raise RuntimeError(f"chalice package failed:\n{done.stdout}\n{done.stderr}")
     with zipfile.ZipFile(out / "deployment.zip") as package:
         unzipped = sum(info.file_size for info in package.infolist())
-    return Package(directory=out, zipped=(out / "deployment.zip").stat().st_size, unzipped=unzipped)
+        top_level = frozenset(name.split("/")[0].removesuffix(".py") for name in package.namelist())
+    zipped = (out / "deployment.zip").stat().st_size
+    return Package(directory=out, zipped=zipped, unzipped=unzipped, top_level=top_level)
 
 
 def main() -> None:
@@ -69,9 +81,13 @@ def main() -> None:
     name, zipped, unzipped = package.zip.relative_to(ROOT), package.zipped / MIB, package.unzipped / MIB
     print(f"{name}: {zipped:.1f} MiB zipped, {unzipped:.1f} MiB unzipped")
     print(f"  Lambda: at most {LAMBDA_UNZIPPED_LIMIT // MIB} MiB unzipped (the CloudFormation path uploads through S3)")
-    fits = "fits" if package.direct_upload_fits else "too large: use the CloudFormation path"
+    spare = (LAMBDA_DIRECT_UPLOAD_LIMIT - package.zipped) / MIB
+    fits = f"fits, {spare:.1f} MiB to spare" if package.direct_upload_fits else "too large: use the CloudFormation path"
     print(f"  chalice deploy sends the zip in its request, at most {LAMBDA_DIRECT_UPLOAD_LIMIT // MIB} MiB: {fits}")
     found = problems(json.loads(package.template.read_text()))
+    if package.runtime_copies:
+        copies = ", ".join(sorted(package.runtime_copies))
+        found.append(f"the zip carries {copies}, which the Lambda runtime has: keep them out of requirements.txt")
     for problem in found:
         print(f"  {problem}")
     if found or package.unzipped >= LAMBDA_UNZIPPED_LIMIT:

@@ -1,20 +1,28 @@
-"""``make package``: chalice package with the merged template, for python3.11, within Lambda's limits,
-valid for CloudFormation (SAM transform + cfn-lint, offline), with the hand-written policies."""
+"""``make package``: chalice package with the merged template, for python3.11, within Lambda's limits
+(chalice deploy's direct upload included), without the runtime's own boto3/botocore, importable with
+only the runtime's SDK beside it, valid for CloudFormation (SAM transform + cfn-lint, offline), with
+the hand-written policies; vendor/ is what `make vendor` makes."""
 
 from __future__ import annotations
 
 import copy
+import importlib.util
 import json
+import os
+import subprocess
+import sys
 import zipfile
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from infra.cloudformation import problems
 from infra.iam import policy_file_name
-from infra.package import LAMBDA_UNZIPPED_LIMIT, Package, build
-from infra.stages import CHALICE_DIR, stage
+from infra.package import LAMBDA_DIRECT_UPLOAD_LIMIT, LAMBDA_UNZIPPED_LIMIT, RUNTIME_PROVIDED, Package, build
+from infra.stages import CHALICE_DIR, CONFIG, stage
 from infra.template import WORKER_EVENT, WORKER_RESOURCE
+from infra.vendor import VENDOR, vendor
 
 pytestmark = pytest.mark.integration
 ROLES = {"APIHandler": "api_handler", "RunJobs": "run_jobs", "FailDeadJobs": "fail_dead_jobs"}
@@ -34,6 +42,8 @@ def template_of(package: tuple[str, Package]) -> dict[str, Any]:
 def test_the_package_fits_lambda_and_uses_linux_wheels(package):
     _, built = package
     assert built.unzipped < LAMBDA_UNZIPPED_LIMIT
+    assert built.zipped < LAMBDA_DIRECT_UPLOAD_LIMIT  # chalice deploy sends it in the request
+    assert built.direct_upload_fits
     with zipfile.ZipFile(built.zip) as archive:
         for project in ("numpy-", "pydantic_core-"):
             wheel = next(name for name in archive.namelist() if name.startswith(project) and name.endswith("/WHEEL"))
@@ -47,6 +57,64 @@ def test_the_package_fits_lambda_and_uses_linux_wheels(package):
     ]
     assert {props["Handler"] for props in functions} == {"app.app", "app.run_jobs", "app.fail_dead_jobs"}
     assert {props["Runtime"] for props in functions} == {"python3.11"}
+
+
+def test_the_package_carries_pynamodb_but_not_the_runtimes_sdk(package):
+    _, built = package
+    with zipfile.ZipFile(built.zip) as archive:
+        names = set(archive.namelist())
+    assert {"pynamodb/models.py", "pynamodb-6.1.0.dist-info/licenses/LICENSE"} <= names  # from vendor/
+    assert {"numpy", "duckdb", "pynamodb", "chalice", "chalicelib", "app"} <= built.top_level
+    assert "botocore" not in built.top_level
+    assert "boto3" not in built.top_level
+    assert built.runtime_copies == frozenset()
+
+
+# Run by a bare python3.11 (-I -S: no site-packages) with Lambda's path: the unzipped package
+# first, then only the AWS SDK the runtime provides. Every module of the app must import, and the
+# app's own dependencies must come from the package.
+IMPORT_CHECK = """
+import importlib, pkgutil, sys
+task, runtime = sys.argv[1:3]
+sys.path[:0] = [task, runtime]
+import app, chalicelib
+for module in pkgutil.walk_packages(chalicelib.__path__, "chalicelib."):
+    importlib.import_module(module.name)
+import boto3, botocore, duckdb, numpy, pynamodb
+from chalicelib.aws import clients
+clients.dynamodb(), clients.sqs(), clients.s3()
+assert duckdb.sql("select sum(x) from range(10) t(x)").fetchone() == (45,)
+assert int(numpy.arange(10).sum()) == 45
+for name in ("app", "chalice", "duckdb", "numpy", "pynamodb"):
+    assert sys.modules[name].__file__.startswith(task), name
+for name in ("boto3", "botocore"):
+    assert sys.modules[name].__file__.startswith(runtime), name
+print(sorted(app.app.routes)[:1], pynamodb.__version__, botocore.__version__)
+"""
+
+
+def runtime_sdk(into: Path) -> Path:
+    """A directory holding only boto3 and its dependencies (this environment's), as Lambda's runtime does."""
+    into.mkdir()
+    for name in RUNTIME_PROVIDED:
+        spec = importlib.util.find_spec(name)
+        assert spec is not None and spec.origin is not None, name
+        source = Path(spec.origin)
+        source = source.parent if source.name == "__init__.py" else source
+        (into / source.name).symlink_to(source)
+    return into
+
+
+def test_the_packaged_app_imports_with_only_the_runtimes_sdk_beside_it(package, tmp_path):
+    stage_name, built = package
+    task = tmp_path / "task"
+    with zipfile.ZipFile(built.zip) as archive:
+        archive.extractall(task)
+    variables = json.loads(CONFIG.read_text())["stages"][stage_name]["environment_variables"]
+    env = {"PATH": os.environ["PATH"], "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1", **variables}
+    command = [sys.executable, "-I", "-S", "-c", IMPORT_CHECK, str(task), str(runtime_sdk(tmp_path / "runtime"))]
+    done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
 
 
 def test_the_merged_template_is_valid_cloudformation(package):
@@ -103,3 +171,19 @@ def test_the_functions_get_the_sizes_the_timing_checks_read(package):
         expected = stage(stage_name).functions[name]
         props = resources[function]["Properties"]
         assert (props["Timeout"], props["MemorySize"]) == (expected.timeout, expected.memory_mb), name
+
+
+def test_make_vendor_rebuilds_vendor_as_committed(tmp_path):
+    # vendor/ is what `make vendor` makes from the pin, byte for byte (tests/unit/test_vendor.py
+    # compares it with the installed PynamoDB).
+    rebuilt = tmp_path / "vendor"
+    vendor(rebuilt)
+
+    def files(root: Path) -> dict[str, bytes]:
+        return {
+            path.relative_to(root).as_posix(): path.read_bytes()
+            for path in root.rglob("*")
+            if path.is_file() and "__pycache__" not in path.parts
+        }
+
+    assert files(rebuilt) == files(VENDOR)

@@ -50,7 +50,8 @@ def test_the_edge_port_is_4566_on_loopback_only(localstack):
     assert (port["target"], str(port["published"]), port["host_ip"]) == (4566, "4566", "127.0.0.1")
 
 
-def test_lambdas_can_start_and_our_package_is_accepted(localstack):
+def test_lambdas_can_start_within_the_limits_aws_has(localstack):
     assert any(volume["target"] == "/var/run/docker.sock" for volume in localstack["volumes"])
-    # chalice deploy sends the zip in the request: LocalStack's 50 MB default would refuse it.
-    assert int(localstack["environment"]["LAMBDA_LIMITS_CODE_SIZE_ZIPPED"]) >= 100 * 1024 * 1024
+    # The zip fits chalice deploy's 50 MiB direct upload (tests/integration/test_package.py):
+    # LocalStack keeps AWS's limits, so a zip that grows past them fails here as it would there.
+    assert not {name for name in localstack["environment"] if name.startswith("LAMBDA_LIMITS_")}
