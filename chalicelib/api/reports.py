@@ -33,7 +33,7 @@ from chalicelib.jobs import store
 from chalicelib.jobs.kinds.report import result_key, upload_key
 from chalicelib.jobs.model import SUCCEEDED
 from chalicelib.jobs.submit import submit
-from chalicelib.reports.aggregate import BadFile, check_header
+from chalicelib.reports.csvfile import BadFile, check_header
 
 bp = Blueprint(__name__)
 KIND = "report"

@@ -23,28 +23,24 @@ limit. See docs/REPORTS.md.
 
 Rows are checked, not trusted: a song that is empty, a date that is not ``YYYY-MM-DD`` (a real
 date), plays that are not a whole number >= 0, or a row with the wrong number of fields is
-counted as invalid and left out, and the first ones are reported with their line numbers.
+counted as invalid and left out, and the first ones are reported with their line numbers
+(``csvfile``: the format and its rules, row by row in Python, for the line numbers).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import duckdb
 
-HEADER = ["Song", "Date", "Number of Plays"]
-OUTPUT_HEADER = ("Song", "Date", "Total Number of Plays for Date")
-MAX_REPORTED_ERRORS = 20
-_MAX_PLAYS_DIGITS = 18  # sums of up to ~10**18 stay exact in DuckDB's 128-bit sum
+from chalicelib.reports.csvfile import MAX_PLAYS_DIGITS, OUTPUT_HEADER, check_header, scan_invalid
+
 # DuckDB records at most this many unsplittable lines (its rejects table has no memory bound).
 _REJECTS_LIMIT = 1000
 # Memory outside DuckDB's limit: the interpreter, DuckDB's code, allocator slack (measured 100-120 MB).
@@ -69,18 +65,14 @@ _ESTIMATE_MARGIN = 1.25
 _SPLIT_FANOUT = 4
 _MAX_SPLITS = 3
 
-# The row rules of ``row_problem`` in SQL, written for speed (CPU per GB of input): a date is
+# The row rules of ``csvfile.row_problem`` in SQL, written for speed (CPU per GB of input): a date is
 # strict when it casts and prints back the same (a regular expression cost 0.6 s more; the cast
 # alone takes '2020-01-1x'); plays by RE2 (``ltrim(Plays, '0123456789') = ''`` cost 5 s more).
 _VALID = f"""
     Song <> ''
     AND length(Date) = 10 AND TRY_CAST(Date AS DATE)::VARCHAR = Date
-    AND regexp_full_match(Plays, '[0-9]{{1,{_MAX_PLAYS_DIGITS}}}')
+    AND regexp_full_match(Plays, '[0-9]{{1,{MAX_PLAYS_DIGITS}}}')
 """
-
-
-class BadFile(ValueError):
-    """The file cannot be aggregated at all (no file, wrong header)."""
 
 
 @dataclass
@@ -92,15 +84,6 @@ class Aggregation:
 
     def as_dict(self) -> dict[str, Any]:
         return {"rows_in": self.rows_in, "rows_invalid": self.rows_invalid, "pairs": self.pairs, "errors": self.errors}
-
-
-def check_header(first_bytes: bytes) -> None:
-    """Refuse a file whose first line is not ``Song,Date,Number of Plays``."""
-    text = first_bytes.decode("utf-8-sig", errors="replace")
-    first_line = text.splitlines()[0] if text else ""
-    found = next(csv.reader([first_line]), [])
-    if [name.strip() for name in found] != HEADER:
-        raise BadFile(f"header: expected {','.join(HEADER)}, found {first_line[:200]!r}")
 
 
 def aggregate(
@@ -280,54 +263,3 @@ def _split(db: duckdb.DuckDBPyConnection, files: list[str], folder: Path, level:
 
 def _quoted(path: Path) -> str:
     return str(path).replace("'", "''")
-
-
-def row_problem(fields: list[str]) -> str | None:
-    """Why a data row is invalid, or None: the same rules as the SQL above, one row at a time."""
-    if len(fields) != 3:
-        return f"has {len(fields)} fields, expected 3"
-    song, day, plays = fields
-    if not song:
-        return "Song is empty"
-    try:
-        if len(day) != 10 or day[4] != "-" or day[7] != "-":
-            raise ValueError
-        date.fromisoformat(day)
-    except ValueError:
-        return f"Date {day!r} is not a date like 2020-01-31"
-    if not (plays.isascii() and plays.isdigit() and len(plays) <= _MAX_PLAYS_DIGITS):
-        return f"Number of Plays {plays!r} is not a whole number >= 0"
-    return None
-
-
-def scan_invalid(source: Path, stop_after: int | None = None) -> tuple[list[str], int]:
-    """The first invalid rows with their line numbers, and how many invalid rows were seen.
-
-    A second pass in Python, made only when there are invalid rows: it stops once it has seen
-    ``stop_after`` of them (the count DuckDB already has), else it reads the whole file.
-    """
-    found: list[str] = []
-    seen = 0
-    with source.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
-        reader = csv.reader(handle)
-        next(reader, None)
-        try:
-            for fields in reader:
-                problem = row_problem(fields) if fields else None
-                if problem:
-                    seen += 1
-                    if len(found) < MAX_REPORTED_ERRORS:
-                        found.append(f"line {reader.line_num}: {problem}")
-                    if stop_after is not None and seen >= stop_after:
-                        break
-        except csv.Error as exc:  # e.g. a quote never closed: the rest of the file is one field
-            found.append(f"line {reader.line_num}: {exc}; the rest of the file was not checked")
-    return found, seen
-
-
-def read_totals(data: bytes) -> dict[tuple[str, str], int]:
-    """Parse an output CSV back (for tests and the command-line client)."""
-    rows = list(csv.reader(io.StringIO(data.decode())))
-    if not rows or tuple(rows[0]) != OUTPUT_HEADER:
-        raise BadFile(f"header: expected {','.join(OUTPUT_HEADER)}")
-    return {(song, day): int(total) for song, day, total in rows[1:]}

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from chalicelib.reports.aggregate import read_totals
+from chalicelib.reports.csvfile import read_totals
 from infra import plays_data
 from tests.e2e.conftest import Visit
 from tests.integration.test_reports import PLAYS, TOTALS

@@ -11,7 +11,7 @@ from urllib3 import encode_multipart_formdata
 
 from chalicelib.aws import clients
 from chalicelib.config import get_settings
-from chalicelib.reports.aggregate import read_totals
+from chalicelib.reports.csvfile import read_totals
 from tests.functional.delivery import Queues
 
 PLAYS = b"Song,Date,Number of Plays\nUmbrella,2020-01-02,200\nUmbrella,2020-01-01,100\nUmbrella,2020-01-01,50\n"

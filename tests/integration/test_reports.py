@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import requests
 
-from chalicelib.reports.aggregate import read_totals
+from chalicelib.reports.csvfile import read_totals
 from infra import plays_data
 from infra.local.stack import ROOT
 from tests.integration.conftest import Service, until_finished

@@ -13,7 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chalicelib.reports import aggregate as aggregate_module
-from chalicelib.reports.aggregate import BadFile, aggregate, read_totals
+from chalicelib.reports.aggregate import aggregate
+from chalicelib.reports.csvfile import BadFile, read_totals, row_problem
 
 SEED_INPUT = """Song,Date,Number of Plays
 Umbrella,2020-01-02,200
@@ -128,10 +129,10 @@ fields = st.text(alphabet="0123456789-+. e/x_", max_size=12)
 @given(rows=st.lists(st.tuples(st.sampled_from(["a", "b", ""]), fields | days, fields), min_size=1, max_size=30))
 def test_sql_and_python_agree_on_which_rows_are_invalid(tmp_path: Path, rows: list[tuple[str, str, str]]) -> None:
     """The SQL checks (pass 1) and ``row_problem`` (the line numbers) apply the same rules."""
-    invalid = [n for n, row in enumerate(rows, start=2) if aggregate_module.row_problem(list(row))]
+    invalid = [n for n, row in enumerate(rows, start=2) if row_problem(list(row))]
     expected: Counter[tuple[str, str]] = Counter()
     for song, day, plays in rows:
-        if not aggregate_module.row_problem([song, day, plays]):
+        if not row_problem([song, day, plays]):
             expected[(song, day)] += int(plays)
     totals, report = run(tmp_path, csv_text(rows))  # type: ignore[arg-type]
     assert totals == dict(expected)
