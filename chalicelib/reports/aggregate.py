@@ -106,7 +106,7 @@ def aggregate(
         folder = Path(scratch)
         with _duckdb(memory_mb, folder / "spill", threads) as db:
             split, unsplit = _partition(db, source, folder / "parts", parts)
-            bad_values = _count_rows(db, _files(folder, parts))
+            bad_values = _count_rows(db, _files(folder / "parts", parts))
             progress(_AFTER_PASS_1)
             batches = _batches(db, folder, parts, groups_fitting(source, memory_mb))
             with target.open("wb") as out:
@@ -129,13 +129,17 @@ def aggregate(
 def partitions_for(source: Path, memory_mb: int) -> int:
     """How many hash partitions keep one partition's (song, date) groups within the budget, even if
     every row were a distinct pair (rows and their length estimated from three 1 MB samples)."""
-    rows = source.stat().st_size / _average_row_bytes(source)
-    return max(1, math.ceil(rows / groups_fitting(source, memory_mb)))
+    row_bytes = _average_row_bytes(source)
+    return max(1, math.ceil(source.stat().st_size / row_bytes / _groups_fitting(row_bytes, memory_mb)))
 
 
 def groups_fitting(source: Path, memory_mb: int) -> int:
     """How many (song, date) groups of this file's rows one DuckDB aggregation holds in the budget."""
-    group_bytes = _GROUP_BYTES_FIXED + _GROUP_BYTES_PER_ROW_BYTE * _average_row_bytes(source)
+    return _groups_fitting(_average_row_bytes(source), memory_mb)
+
+
+def _groups_fitting(row_bytes: float, memory_mb: int) -> int:
+    group_bytes = _GROUP_BYTES_FIXED + _GROUP_BYTES_PER_ROW_BYTE * row_bytes
     return max(1, int((_duckdb_mb(memory_mb) << 20) / group_bytes))
 
 
@@ -189,8 +193,9 @@ def _partition(db: duckdb.DuckDBPyConnection, source: Path, folder: Path, parts:
     return int(written[0]) if written else 0, int(rejected[0]) if rejected else 0
 
 
-def _files(folder: Path, part: int) -> list[str]:
-    return sorted(str(path) for path in (folder / "parts" / f"part={part}").glob("*.parquet"))
+def _files(partitions: Path, part: int) -> list[str]:
+    """The files DuckDB wrote for one partition (``PARTITION_BY`` folders are named ``part=N``)."""
+    return sorted(str(path) for path in (partitions / f"part={part}").glob("*.parquet"))
 
 
 def _batches(db: duckdb.DuckDBPyConnection, folder: Path, parts: int, fitting: int) -> list[list[str]]:
@@ -201,11 +206,11 @@ def _batches(db: duckdb.DuckDBPyConnection, folder: Path, parts: int, fitting: i
     less on 1 GB). Groups per partition are estimated (HyperLogLog) on the first few partitions:
     the hash spreads distinct pairs evenly over the partitions, whatever the rows' skew.
     """
-    sampled = [_distinct_pairs(db, _files(folder, part)) for part in range(min(parts, _SAMPLED_PARTITIONS))]
+    sampled = [_distinct_pairs(db, _files(folder / "parts", part)) for part in range(min(parts, _SAMPLED_PARTITIONS))]
     per_part = max(sampled) * _ESTIMATE_MARGIN
     step = max(1, min(parts, int(fitting / per_part))) if per_part else parts
     batches = [
-        [name for part in range(first, min(first + step, parts)) for name in _files(folder, part)]
+        [name for part in range(first, min(first + step, parts)) for name in _files(folder / "parts", part)]
         for first in range(0, parts, step)
     ]
     return [files for files in batches if files]
@@ -257,7 +262,7 @@ def _split(db: duckdb.DuckDBPyConnection, files: list[str], folder: Path, level:
         f"TO '{_quoted(target)}' (FORMAT parquet, COMPRESSION uncompressed, PARTITION_BY (part))",
         [files],
     )
-    parts = [sorted(str(path) for path in (target / f"part={part}").glob("*.parquet")) for part in range(_SPLIT_FANOUT)]
+    parts = [_files(target, part) for part in range(_SPLIT_FANOUT)]
     return [part for part in parts if part]
 
 
