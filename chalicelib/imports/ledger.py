@@ -37,8 +37,13 @@ def _key(import_id: str, line: int) -> dict[str, Any]:
 
 
 def _expiring(import_id: str, line: int) -> dict[str, Any]:
-    """A new item's key, and when DynamoDB's time to live deletes it (RETENTION_DAYS, as its job)."""
-    return {**_key(import_id, line), "expires_at": {"N": str(clock.expiry(get_settings().retention_days))}}
+    """A new item's key, and when DynamoDB's time to live deletes it."""
+    return {**_key(import_id, line), "expires_at": _expires_at()}
+
+
+def _expires_at() -> dict[str, str]:
+    """RETENTION_DAYS from now, as its job (DynamoDB's time to live reads ``expires_at``)."""
+    return {"N": str(clock.expiry(get_settings().retention_days))}
 
 
 def _table() -> str:
@@ -124,7 +129,7 @@ def record(
     if invalid:  # a new item (an invalid row is never claimed): it expires as the claimed ones do
         attributes.pop(":sending")
         update += ", expires_at = :expires"
-        attributes[":expires"] = _expiring(import_id, row.line)["expires_at"]
+        attributes[":expires"] = _expires_at()
     try:
         clients.dynamodb().transact_write_items(
             TransactItems=[
