@@ -60,7 +60,7 @@ _ROW_GROUP = 16_384
 # builds a dictionary per column chunk and gives up when it outgrows the limit: songs rarely repeat
 # within a row group, so that was 1.2 s of CPU per GB for nothing).
 _PARQUET = f"COMPRESSION uncompressed, ROW_GROUP_SIZE {_ROW_GROUP}, DICTIONARY_SIZE_LIMIT 1"
-# Pass 1's share of the time (measured on 1 GB: 9 s of 13), for progress.
+# Pass 1's share of the time (measured on 1 GB: ~7 s of ~10; a little less, so progress never runs ahead).
 _AFTER_PASS_1 = 0.6
 # Pass 2 estimates the groups per partition on this many partitions, and leaves this margin.
 _SAMPLED_PARTITIONS = 4
