@@ -53,8 +53,9 @@ _GROUP_BYTES_FIXED = 320
 _GROUP_BYTES_PER_ROW_BYTE = 4
 # The CSV reader's buffer (DuckDB's default is 32 MB per buffer): small enough for small budgets.
 _BUFFER_BYTES = 8 << 20
-# Rows per Parquet row group in pass 1: each open partition buffers one (DuckDB's default, 122,880,
-# held ~20 MiB more at the peak for no measurable gain).
+# Rows per Parquet row group at most (DuckDB's default, 122,880, held ~20 MiB more at the peak for
+# no measurable gain); pass 1's partitioned writes flush smaller ones (~5,400 rows each with ~100
+# partitions: docs/REPORTS.md).
 _ROW_GROUP = 16_384
 # Scratch Parquet as cheap to write as it gets: no compression, and no dictionary encoding (DuckDB
 # builds a dictionary per column chunk and gives up when it outgrows the limit: songs rarely repeat
@@ -70,10 +71,10 @@ _SPLIT_FANOUT = 4
 _MAX_SPLITS = 3
 
 # The row rules of ``csvfile.row_problem`` in SQL, over the text read (``DateText``, ``PlaysText``)
-# and the date cast once (``Date``), written for speed (CPU per GB of input): a date is strict when its digits
-# and dashes are in place (GLOB), the year is not 0000 and it casts (the cast alone takes
-# '2020/01/01' and '2020-01-1x'; printing the cast back to compare cost 0.4 s more, a regular
-# expression 0.6 s more); plays by RE2 (``ltrim(Plays, '0123456789') = ''`` cost 5 s more).
+# and the date cast once (``Date``), written for speed (CPU per GB of input): a date is strict
+# when its digits and dashes are in place (GLOB), the year is not 0000 and it casts (the cast
+# alone takes '2020/01/01' and '2020-01-1x'; printing the cast back to compare cost 0.4 s more,
+# a regular expression 0.6 s more); plays by RE2 (``ltrim(Plays, '0123456789') = ''``: 5 s more).
 _VALID = f"""
     Song <> ''
     AND DateText GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]' AND DateText >= '0001' AND Date IS NOT NULL
