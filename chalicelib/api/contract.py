@@ -13,11 +13,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
-from chalice.app import Blueprint, Request
+from chalice.app import Blueprint, Request, Response
 from pydantic import BaseModel
 
 from chalicelib.api.models.common import JOB_ID_PATTERN
 from chalicelib.api.params import json_object
+from chalicelib.jobs.model import Job
 from chalicelib.validation import validated
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -77,6 +78,11 @@ def follow(field_name: str, **operations: str) -> dict[str, dict[str, str]]:
     return {
         operation_id: {parameter: f"$response.body#/{field_name}"} for operation_id, parameter in operations.items()
     }
+
+
+def accepted(job: Job, location: str) -> Response:
+    """The 202 of a route that queued a job: the ``Accepted`` answer, and where to follow the job."""
+    return Response(body={"id": job.id, "status": job.status}, status_code=202, headers={"Location": location})
 
 
 def operation_of(view: Callable[..., Any]) -> Operation | None:

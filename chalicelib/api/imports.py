@@ -12,7 +12,7 @@ from typing import Any
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.api.contract import follow, operation
+from chalicelib.api.contract import accepted, follow, operation
 from chalicelib.api.errors import api_errors
 from chalicelib.api.models.common import Accepted
 from chalicelib.api.models.imports import Import, Results, ResultsQuery
@@ -47,9 +47,7 @@ def create() -> Response:
     import_id = uuid.uuid4().hex
     files.put_bytes(upload_key(import_id), upload.content)
     job = submit(KIND, {"import_id": import_id, "filename": upload.filename})
-    return Response(
-        body={"id": job.id, "status": job.status}, status_code=202, headers={"Location": f"/imports/{job.id}"}
-    )
+    return accepted(job, f"/imports/{job.id}")
 
 
 @bp.route("/imports/{import_id}", methods=["GET"])

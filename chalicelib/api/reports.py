@@ -15,7 +15,7 @@ from typing import Any
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.api.contract import follow, operation
+from chalicelib.api.contract import accepted, follow, operation
 from chalicelib.api.errors import api_errors
 from chalicelib.api.models.common import Accepted
 from chalicelib.api.models.reports import (
@@ -81,9 +81,7 @@ def from_upload(body: ReportFromUpload) -> Response:
 
 def _queued(upload_id: str, filename: str) -> Response:
     job = submit(KIND, {"upload_id": upload_id, "filename": filename})
-    return Response(
-        body={"id": job.id, "status": job.status}, status_code=202, headers={"Location": f"/reports/{job.id}"}
-    )
+    return accepted(job, f"/reports/{job.id}")
 
 
 @bp.route("/reports/uploads", methods=["POST"])
