@@ -8,7 +8,12 @@ import socket
 import subprocess
 import time
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from pathlib import Path
+
+
+class PortTaken(RuntimeError):
+    """A port the stack must listen on is already in use."""
 
 
 def free_port() -> int:
@@ -17,16 +22,36 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def port_or_free(variable: str, default: int) -> int:
-    """The port in ``variable``, else ``default`` if it is free, else any free port."""
-    if os.environ.get(variable):
-        return int(os.environ[variable])
+def port_is_free(port: int) -> bool:
+    """Nothing listens on ``port`` (connections closing in TIME_WAIT do not count, as servers reuse them)."""
     with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", port)) == 0:
+            return False
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            probe.bind(("127.0.0.1", default))
+            probe.bind(("127.0.0.1", port))
         except OSError:
-            return free_port()
-    return default
+            return False
+    return True
+
+
+def require_free(port: int, variable: str) -> int:
+    """``port``, or PortTaken naming it and the variable that changes it."""
+    if not port_is_free(port):
+        raise PortTaken(
+            f"port {port} ({variable}) is in use, perhaps by an earlier `make run` still running "
+            f"(`ss -ltnp 'sport = :{port}'` shows what holds it); stop that, or choose another port: "
+            f"{variable}={port + 10} make run"
+        )
+    return port
+
+
+def port_or_free(variable: str, default: int) -> int:
+    """The port in ``variable`` (PortTaken if in use), else ``default`` if it is free, else any free port."""
+    if os.environ.get(variable):
+        return require_free(int(os.environ[variable]), variable)
+    return default if port_is_free(default) else free_port()
 
 
 def wait_until(
@@ -46,11 +71,12 @@ def wait_until(
 
 
 class ProcessGroup:
-    """Child processes that are stopped together, in reverse order of starting."""
+    """Child processes, each leading a process group of its own, stopped together in reverse order."""
 
     def __init__(self, log_dir: Path) -> None:
         self.log_dir = log_dir
         self.children: list[tuple[str, subprocess.Popen[bytes]]] = []
+        self._hurry = False
 
     def start(
         self, name: str, command: Sequence[str], env: dict[str, str] | None = None, cwd: Path | None = None
@@ -66,15 +92,28 @@ class ProcessGroup:
     def dead(self) -> list[str]:
         return [f"{name} (exit {process.returncode})" for name, process in self.children if process.poll() is not None]
 
-    def stop(self) -> None:
+    def hurry(self) -> None:
+        """Make a running or coming ``stop`` kill what is left at once (safe in a signal handler)."""
+        self._hurry = True
+
+    def stop(self, grace: float = 10.0) -> None:
+        """SIGTERM to every child's group, SIGKILL to what still runs after ``grace`` s (at once after
+        ``hurry``); returns only when every child has exited. Nothing here raises on a dead process."""
         for _, process in reversed(self.children):
             if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        deadline = time.monotonic() + 10
+                _signal_group(process, signal.SIGTERM)
+        deadline = time.monotonic() + grace
         for _, process in reversed(self.children):
-            try:
-                process.wait(timeout=max(deadline - time.monotonic(), 0.1))
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+            while process.poll() is None:
+                if self._hurry or time.monotonic() >= deadline:
+                    _signal_group(process, signal.SIGKILL)
+                with suppress(subprocess.TimeoutExpired):
+                    process.wait(timeout=0.05)
+        for _, process in self.children:  # what a child left behind in its group (a runner's environments)
+            _signal_group(process, signal.SIGKILL)
         self.children.clear()
+
+
+def _signal_group(process: subprocess.Popen[bytes], signum: signal.Signals) -> None:
+    with suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signum)

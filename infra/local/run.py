@@ -4,7 +4,9 @@ Starts DynamoDB Local and moto server, creates the resources, serves the API on
 http://127.0.0.1:8000 (``API_PORT``), runs the local Lambda runner, then loads the sales data
 from ``data/`` (``SALES_DATA_DIR``), generating it if absent; ``/logs`` answers "loading, N%"
 meanwhile. DynamoDB Local and moto listen on 8001 and 8002 when free (``DYNAMODB_PORT``,
-``MOTO_PORT``), else on any free port; the addresses are printed.
+``MOTO_PORT``), else on any free port; the addresses are printed. A port that is set (or 8000) but
+taken stops it before anything starts. Once stopping, it finishes whatever signals arrive; a second
+one kills what is left at once instead of waiting for it to exit.
 """
 
 from __future__ import annotations
@@ -13,36 +15,67 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from types import FrameType
 
 from chalicelib.aws import clients
 from chalicelib.config import get_settings
 from chalicelib.records.tables import TABLES
 from infra.load import load_tables
 from infra.local.dynamodb_local import MissingTool
-from infra.local.processes import port_or_free
+from infra.local.processes import PortTaken, port_or_free, require_free
 from infra.local.stack import CACHE, ROOT, LocalStack
 from infra.resources import provision
 
 
-def _stop_on_signal(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
+def _ports() -> dict[str, int]:
+    """The ports to listen on, checked before anything starts (PortTaken names a taken one)."""
+    return {
+        "api": require_free(int(os.environ.get("API_PORT") or 8000), "API_PORT"),
+        "dynamodb": port_or_free("DYNAMODB_PORT", 8001),
+        "moto": port_or_free("MOTO_PORT", 8002),
+        "posts": port_or_free("POSTS_API_PORT", 8003),
+    }
+
+
+def _on_signals(handler: Callable[[int, FrameType | None], None]) -> None:
+    # Explicit handlers: SIGTERM, and SIGINT even where the shell started us with it ignored.
+    signal.signal(signal.SIGINT, handler)
+    signal.signal(signal.SIGTERM, handler)
+
+
+def _stopping(stack: LocalStack) -> None:
+    """From now on a signal never interrupts the shutdown: it only makes it kill what is left at once."""
+
+    def hurry(signum: int, frame: FrameType | None) -> None:
+        os.write(2, b"stopping at once (SIGKILL)...\n")  # not print: this may interrupt a print
+        stack.group.hurry()
+
+    _on_signals(hurry)
 
 
 def main() -> None:
-    # Explicit handlers: SIGTERM, and SIGINT even where the shell started us with it ignored.
-    signal.signal(signal.SIGINT, _stop_on_signal)
-    signal.signal(signal.SIGTERM, _stop_on_signal)
-    api_port = int(os.environ.get("API_PORT", "8000"))
+    try:
+        ports = _ports()
+    except PortTaken as exc:
+        print(f"cannot start: {exc}", file=sys.stderr)
+        sys.exit(2)
     stack = LocalStack(CACHE / "logs")
+
+    def stop_on_signal(signum: int, frame: FrameType | None) -> None:
+        _stopping(stack)  # before raising: a second signal must not interrupt the shutdown
+        raise KeyboardInterrupt
+
+    _on_signals(stop_on_signal)
     try:
         print("starting the local AWS stack (DynamoDB Local, moto server)...")
-        os.environ.update(stack.start_aws(port_or_free("DYNAMODB_PORT", 8001), port_or_free("MOTO_PORT", 8002)))
+        os.environ.update(stack.start_aws(ports["dynamodb"], ports["moto"]))
         clients.reset()
         for line in provision(get_settings(), clients.dynamodb(), clients.sqs(), clients.s3()):
             print(f"  {line}")
-        stack.start_api(api_port)
-        stack.start_posts_api(port_or_free("POSTS_API_PORT", 8003))
+        stack.start_api(ports["api"])
+        stack.start_posts_api(ports["posts"])
         stack.start_worker()
         for name, url in stack.urls.items():
             print(f"  {name:<14} {url}")
@@ -58,8 +91,9 @@ def main() -> None:
         print(f"cannot start: {exc}", file=sys.stderr)
         sys.exit(2)
     except KeyboardInterrupt:
-        print("\nstopping...")
+        print("\nstopping...", flush=True)
     finally:
+        _stopping(stack)
         stack.stop()
 
 

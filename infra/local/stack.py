@@ -3,7 +3,7 @@
 DynamoDB Local (Java)  -> AWS_ENDPOINT_URL_DYNAMODB
 moto server            -> AWS_ENDPOINT_URL_SQS, AWS_ENDPOINT_URL_S3
 chalice local          -> the HTTP API
-infra.local.lambda_runner -> the SQS handlers, as Lambda's event source mapping calls them
+infra.local.lambda_runner -> the SQS and scheduled handlers, in execution environments as Lambda runs them
 infra.local.fake_posts_api -> POSTS_API_URL, the third-party API that imports send rows to
 """
 
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from infra.local import dynamodb_local
-from infra.local.processes import ProcessGroup, wait_until
+from infra.local.processes import ProcessGroup, require_free, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 CACHE = ROOT / ".cache"
@@ -47,6 +47,8 @@ class LocalStack:
 
     def start_aws(self, dynamodb_port: int, moto_port: int) -> dict[str, str]:
         """DynamoDB Local and moto server; returns the environment variables that reach them."""
+        require_free(dynamodb_port, "DYNAMODB_PORT")
+        require_free(moto_port, "MOTO_PORT")
         folder = dynamodb_local.ensure_installed(CACHE)
         dynamodb = self.group.start("dynamodb-local", dynamodb_local.command(folder, dynamodb_port), cwd=self.log_dir)
         moto = self.group.start("moto-server", [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(moto_port)])
@@ -68,6 +70,7 @@ class LocalStack:
 
     def start_api(self, port: int) -> None:
         """The Chalice app over real HTTP (``chalice local``, stage ``local``)."""
+        require_free(port, "API_PORT")  # else an old API's answer would pass for this one's
         api = self.group.start(
             "api",
             [
@@ -102,11 +105,13 @@ class LocalStack:
         wait_until(lambda: _answers(f"{url}/_stats"), "the fake posts API", process=fake)
         self.env["POSTS_API_URL"] = self.urls["posts API (fake)"] = url
 
-    def start_worker(self, concurrency: int = 2) -> None:
-        """The local Lambda runner for the app's SQS handlers."""
+    def start_worker(self, concurrency: int | None = None) -> None:
+        """The local Lambda runner for the app's SQS and scheduled handlers: at most ``concurrency``
+        environments per function (default ``LOCAL_MAX_CONCURRENCY``, else 2, for a laptop)."""
+        cap = concurrency or int(self.env.get("LOCAL_MAX_CONCURRENCY") or 2)
         self.group.start(
             "worker",
-            [sys.executable, "-m", "infra.local.lambda_runner", "--concurrency", str(concurrency)],
+            [sys.executable, "-m", "infra.local.lambda_runner", "--max-concurrency", str(cap)],
             env=self.env,
             cwd=ROOT,
         )
