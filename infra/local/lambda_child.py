@@ -33,6 +33,7 @@ def main() -> int:
         level=logging.INFO,
         format=f"%(asctime)s {args.function}[{os.getpid()}] %(name)s %(levelname)s %(message)s",
     )
+    logging.getLogger("botocore").setLevel(logging.WARNING)
     connection = Connection(args.fd)
     sys.path.insert(0, os.getcwd())  # the project folder, as /var/task is on Lambda
     started = time.perf_counter()

@@ -228,13 +228,14 @@ class Environment:
         while True:
             now = time.monotonic()
             nearest = until if kill_at is None else min(until, kill_at)
-            if connection.poll(max(0.0, min(nearest - now, self.tick))):
+            answered = connection.poll(max(0.0, min(nearest - now, self.tick)))
+            used = rss_mb(self.process.pid)  # also once after a quick answer, for the REPORT line
+            self._max_rss = max(self._max_rss, used)
+            if answered:
                 try:
                     return "message", connection.recv()
                 except (EOFError, OSError):
                     return self._crashed()
-            used = rss_mb(self.process.pid)
-            self._max_rss = max(self._max_rss, used)
             now = time.monotonic()
             if used > self.function.memory_mb:
                 self._kill()

@@ -276,6 +276,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--stage", default="local", help="the stage of .chalice/config.json to read")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("botocore").setLevel(logging.WARNING)  # one "found credentials" line per poller
     project = args.project_dir.resolve()
     sys.path.insert(0, str(project))
     app: Chalice = importlib.import_module("app").app  # Chalice's handlers are always app.<name>
