@@ -173,11 +173,14 @@ def poll_once(source: Source, queue_url: str, queue_arn: str, region: str, wait_
 def serve_queue(source: QueueSource, environment: Environment, stop: threading.Event) -> None:
     """One poller of an event source mapping, with its own execution environment."""
     sqs = clients.sqs()
-    url = sqs.get_queue_url(QueueName=source.queue)["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     region = sqs.meta.region_name
+    url = arn = ""
     while not stop.is_set():
         try:
+            if not url:  # inside the loop: a queue not there yet is retried, not the poller's end
+                url = sqs.get_queue_url(QueueName=source.queue)["QueueUrl"]
+                attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]
+                arn = attributes["QueueArn"]
             messages = receive(sqs, url, source.batch_size, LONG_POLL_SECONDS)
             if not messages or stop.is_set():
                 continue  # not deleted: a message received as we stop comes back after its visibility timeout

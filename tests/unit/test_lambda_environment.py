@@ -93,13 +93,33 @@ def test_the_functions_settings_come_from_the_chalice_config(folder: Path, monke
         environment.close()
 
 
-def test_an_injected_kill_ends_the_invocation_during_or_right_after_its_run(folder: Path) -> None:
-    environment = Environment(act(folder), KillSwitch(rate=1.0, seed=1))
+class KillAt(KillSwitch):
+    """Chaos that kills every invocation, ``seconds`` into it."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(rate=1.0, seed=0)
+        self.seconds = seconds
+
+    def draw(self, function: str) -> float | None:
+        return self.seconds
+
+
+@pytest.mark.parametrize(
+    ("kill_after", "event", "detail"),
+    [
+        (0.2, {"do": "sleep", "seconds": 30}, "killed at random (LAMBDA_KILL_RATE)"),
+        (3600.0, {"do": "pid"}, "after the handler returned and before its answer was delivered"),
+    ],
+    ids=["during-the-run", "after-the-handler-returned"],
+)
+def test_an_injected_kill_ends_the_invocation_during_or_right_after_its_run(
+    folder: Path, kill_after: float, event: dict[str, object], detail: str
+) -> None:
+    environment = Environment(act(folder), KillAt(kill_after))
     try:
-        during = environment.invoke({"do": "sleep", "seconds": 30})  # killed within ~1 s, its typical time
-        assert (during.status, during.detail.split(",")[0]) == ("injected kill", "killed at random (LAMBDA_KILL_RATE)")
-        after = environment.invoke({"do": "pid"})  # too quick to be caught running: killed before its answer
-        assert after.status == "injected kill" and "after the handler returned" in after.detail
+        killed = environment.invoke(event)
+        assert killed.status == "injected kill" and detail in killed.detail
+        assert killed.died and environment.process is None  # replaced at the next invocation
     finally:
         environment.close()
 
