@@ -185,8 +185,8 @@ def serve_queue(source: QueueSource, environment: Environment, stop: threading.E
             if not messages or stop.is_set():
                 continue  # not deleted: a message received as we stop comes back after its visibility timeout
             outcome = environment.invoke({"Records": [to_record(message, arn, region) for message in messages]})
-            if stop.is_set() and outcome.died:
-                return  # stopped by the shutdown, not by a fault
+            if outcome.died and (stop.is_set() or (outcome.detail.startswith("killed by SIGTERM") and stop.wait(1))):
+                return  # stopped by the shutdown (SIGTERM reaches the whole group at once), not by a fault
             report(source.function.name, outcome, job_ids(messages))
             acknowledge(sqs, url, messages, failed_ids(outcome, messages))
         except Exception:
