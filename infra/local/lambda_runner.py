@@ -170,6 +170,12 @@ def poll_once(source: Source, queue_url: str, queue_arn: str, region: str, wait_
     return len(messages)
 
 
+def _ended_by_shutdown(outcome: Outcome, stop: threading.Event) -> bool:
+    """The environment was stopped by the runner's shutdown, not by a fault (the shutdown's SIGTERM
+    reaches the runner's whole process group at once, so an environment may die before ``stop`` is set)."""
+    return outcome.died and (stop.is_set() or (outcome.detail.startswith("killed by SIGTERM") and stop.wait(1)))
+
+
 def serve_queue(source: QueueSource, environment: Environment, stop: threading.Event) -> None:
     """One poller of an event source mapping, with its own execution environment."""
     sqs = clients.sqs()
@@ -185,8 +191,8 @@ def serve_queue(source: QueueSource, environment: Environment, stop: threading.E
             if not messages or stop.is_set():
                 continue  # not deleted: a message received as we stop comes back after its visibility timeout
             outcome = environment.invoke({"Records": [to_record(message, arn, region) for message in messages]})
-            if outcome.died and (stop.is_set() or (outcome.detail.startswith("killed by SIGTERM") and stop.wait(1))):
-                return  # stopped by the shutdown (SIGTERM reaches the whole group at once), not by a fault
+            if _ended_by_shutdown(outcome, stop):
+                return
             report(source.function.name, outcome, job_ids(messages))
             acknowledge(sqs, url, messages, failed_ids(outcome, messages))
         except Exception:
@@ -201,10 +207,11 @@ def serve_schedule(
     region = os.environ.get("AWS_DEFAULT_REGION", "us-east-1")
     next_run = time.monotonic() + period
     while not stop.wait(max(0.0, next_run - time.monotonic())):
-        next_run += period
         outcome = environment.invoke(scheduled_event(rule, region))
-        if stop.is_set() and outcome.died:
+        if _ended_by_shutdown(outcome, stop):
             return
+        while next_run <= time.monotonic():  # a run longer than the period skips the runs it overlapped
+            next_run += period
         # EventBridge invokes asynchronously, and Lambda would retry a failed run twice; here the next run does.
         report(schedule.function.name, outcome, f"schedule {schedule.expression}", "the next run retries")
 
