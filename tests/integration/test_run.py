@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
@@ -44,10 +44,10 @@ def survivors(marker: str) -> list[int]:
     return found
 
 
-def until(condition: str, check: object, timeout: float = 30) -> None:
+def until(condition: str, check: Callable[[], bool], timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if callable(check) and check():
+        if check():
             return
         time.sleep(0.05)
     raise AssertionError(f"not {condition} after {timeout} s")
