@@ -3,13 +3,16 @@ the worker running jobs from SQS, and a message that keeps failing ending in the
 
 from __future__ import annotations
 
+import http.client
 import json
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import requests
+from urllib3 import encode_multipart_formdata
 
 from chalicelib.records.tables import SALES, SALES_DETAIL
 from tests.factories import reference_latest
@@ -111,6 +114,30 @@ def test_unknown_and_missing_job_ids(service: Service) -> None:
     assert get(service, "/get_result", job_id="no-such-job").status_code == 404
     assert get(service, "/jobs/no-such-job").status_code == 404
     assert get(service, "/get_result").status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("path", "content"),
+    [("/imports", b"userId,title,body\n1,a,b\n"), ("/reports", b"Song,Date,Number of Plays\nx,2020-01-01,1\n")],
+)
+def test_a_utf8_content_type_on_an_upload_is_a_400_naming_the_header(
+    service: Service, path: str, content: bytes
+) -> None:
+    """Defect 12: the header's bytes as a client sends them (http.client would refuse to encode them)."""
+    body, content_type = encode_multipart_formdata({"file": ("f.csv", content, "text/csv")})
+    url = urlsplit(service.api)
+    connection = http.client.HTTPConnection(url.hostname or "127.0.0.1", url.port, timeout=10)
+    try:
+        connection.putrequest("POST", path)
+        connection.putheader("Content-Type", (content_type + "; charset=\u00fctf-8\u2192").encode())
+        connection.putheader("Content-Length", str(len(body)))
+        connection.endheaders(body)
+        response = connection.getresponse()
+        answer = json.loads(response.read())
+    finally:
+        connection.close()
+    assert response.status == 400, answer
+    assert answer["Message"].startswith("Content-Type: must be ASCII text")
 
 
 def test_a_message_that_keeps_failing_ends_in_the_dlq_and_fails_its_job(service: Service) -> None:
