@@ -116,6 +116,12 @@ def test_unknown_and_missing_job_ids(service: Service) -> None:
     assert get(service, "/get_result").status_code == 400
 
 
+def test_a_repeated_parameter_is_a_400_naming_it(service: Service) -> None:
+    response = requests.get(f"{service.api}/logs?table_name=sales&table_name=sales_detail", timeout=10)
+    assert response.status_code == 400
+    assert response.json()["Message"] == "table_name: is given 2 times; give it once"
+
+
 @pytest.mark.parametrize(
     ("path", "content"),
     [("/imports", b"userId,title,body\n1,a,b\n"), ("/reports", b"Song,Date,Number of Plays\nx,2020-01-01,1\n")],
