@@ -36,7 +36,8 @@ RULES = (
     f"title: not empty, at most {MAX_TITLE_CHARS:,} characters",
     f"body: not empty, at most {MAX_BODY_CHARS:,} characters",
     f"a line: UTF-8 text without NUL bytes, at most {MAX_LINE_BYTES:,} bytes",
-    'a quoted field: closed by a quote, a quote inside it doubled ("")',
+    'a quoted field: closed by a quote, a quote inside it doubled (""), nothing after the closing quote',
+    "a carriage return inside a field: only in a quoted field",
 )
 
 
@@ -210,6 +211,8 @@ def _csv_problem(exc: csv.Error) -> str:
         return "a quoted field is never closed (a missing quote?): the row runs to the end of the file"
     if message.startswith("field larger than field limit"):
         return f"a field is longer than {csv.field_size_limit():,} characters (a missing quote?)"
+    if message.startswith("new-line character seen in unquoted field"):
+        return "a carriage return inside a field that is not quoted (quote the field to keep it)"
     if message.endswith("expected after '\"'"):
         return 'text follows a quoted field\'s closing quote (write a quote inside one as "")'
     return f"is not valid CSV: {message}"

@@ -129,6 +129,13 @@ def test_text_after_a_closing_quote_is_that_rows_error() -> None:
     ]
 
 
+def test_a_carriage_return_inside_an_unquoted_field_is_that_rows_error() -> None:
+    assert problems(HEADER + b'1,a\rb,c\n2,"d\re",f\n') == [
+        (2, "a carriage return inside a field that is not quoted (quote the field to keep it)"),
+        (3, None),
+    ]
+
+
 def test_quoted_fields_may_span_lines_and_hold_quotes() -> None:
     [row] = rows(HEADER + b'1,"say ""hi""","two\r\nlines"\r\n')
     assert (row.line, row.last_line, row.title, row.body, row.problem) == (2, 3, 'say "hi"', "two\r\nlines", None)
