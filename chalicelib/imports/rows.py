@@ -75,7 +75,10 @@ def parse_user_id(raw: str) -> int | None:
 
 
 def check_header(first_line: str) -> None:
-    found = next(csv.reader([first_line.lstrip("\ufeff")]), [])
+    try:
+        found = next(csv.reader([first_line.lstrip("\ufeff")], strict=True), [])
+    except csv.Error as exc:
+        raise BadHeader(f"header: {exc}, found {first_line[:200]!r}") from None
     if [name.strip() for name in found] != HEADER:
         raise BadHeader(f"header: expected {','.join(HEADER)}, found {first_line[:200]!r}")
 
@@ -113,17 +116,17 @@ def parse(fields: list[str], line: int, last_line: int | None = None) -> Row:
 
 
 def read_rows(handle: BinaryIO) -> Iterator[Row]:
-    """Every data row of the file open in ``handle`` (binary) with its lines, blank lines skipped;
-    the header is checked first (``BadHeader``). Nothing else raises: a bad row is a ``Row`` with a problem."""
+    """Every data row of the file open in ``handle`` (binary, seekable) with its lines, blank lines
+    skipped; the first line is checked first, as at upload (``BadHeader``). Nothing else raises: a
+    bad row is a ``Row`` with a problem."""
+    check_first_line(handle.read(MAX_LINE_BYTES + 1))
+    handle.seek(0)
     lines = _Lines(handle)
     reader = csv.reader(lines, strict=True)
     try:
-        header = next(reader, None)
+        next(reader, None)  # the header, checked above
     except csv.Error as exc:
         raise BadHeader(f"header: {exc}") from None
-    if lines.problem_within(1, reader.line_num):
-        raise NotText(f"line 1 {lines.problem_within(1, reader.line_num)}: not a UTF-8 text (CSV) file")
-    check_header(",".join(header) if header else "")
     start = reader.line_num + 1
     while True:
         try:

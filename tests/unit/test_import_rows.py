@@ -154,6 +154,7 @@ def test_a_bom_blank_lines_and_spaces_around_fields_are_taken() -> None:
         (b"userId,ti\0tle,body\n", NotText),
         (b"userId,title," + b"b" * MAX_LINE_BYTES + b"\n", BadHeader),
         (b"", BadHeader),
+        (b'"userId" ,title,body\n1,a,b\n', BadHeader),
     ],
 )
 def test_only_a_bad_first_line_fails_the_whole_file_at_upload_and_in_the_worker(
