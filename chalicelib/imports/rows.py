@@ -25,8 +25,9 @@ _USER_ID = re.compile(r"[0-9]{1,10}")
 MAX_TITLE_CHARS = 1_000
 MAX_BODY_CHARS = 10_000
 # One line is read at most this far; a longer line is an invalid row (its rest is skipped unread).
-# A field spanning lines stops at the csv module's field_size_limit (131,072 characters by
-# default): beyond that the row is invalid and reading goes on at the next line.
+# The longest valid row fits with room: 4-byte characters, quoted, ~45 KB. A field spanning lines
+# stops at the csv module's field_size_limit (131,072 characters by default, and not changed
+# here: it is the whole process's): beyond it the row is invalid and reading goes on at the next line.
 MAX_LINE_BYTES = 64 * 1024
 # How much of a bad value a message quotes.
 _SHOWN = 40
