@@ -1,6 +1,6 @@
 """Load the CSV files of the records tables into DynamoDB, with progress: ``make load``.
 
-    python -m infra.load [--table sales] [--data data/] [--threads 8] [--replace]
+    python -m infra.load [--table sales] [--data data/] [--threads 8] [--chunk-rows 2000] [--replace]
 
 A missing file of the default data set is generated first (``infra.sales_data``).
 Bad rows are counted and the first ones printed with their line numbers.
@@ -40,14 +40,21 @@ def ensure_files(data: Path, tables: list[RecordTable]) -> None:
         sales_data.generate(data)
 
 
-def load_tables(data: Path, tables: list[RecordTable], threads: int = 8, replace: bool = False) -> bool:
+def load_tables(
+    data: Path, tables: list[RecordTable], threads: int = 8, replace: bool = False, chunk_rows: int = 2000
+) -> bool:
     """Load each table; print a summary per table. False if any table could not be loaded."""
     ensure_files(data, tables)
     ok = True
     for table in tables:
         try:
             report = load_csv(
-                table, data / table.csv_file, threads=threads, on_progress=_print_progress, replace=replace
+                table,
+                data / table.csv_file,
+                threads=threads,
+                chunk_rows=chunk_rows,
+                on_progress=_print_progress,
+                replace=replace,
             )
         except LoadError as exc:
             print(f"  {table.name}: not loaded: {exc}")
@@ -72,10 +79,11 @@ def main() -> None:
     parser.add_argument("--table", action="append", choices=sorted(TABLES), help="table(s) to load (default: all)")
     parser.add_argument("--data", type=Path, default=Path("data"), help="folder with the CSV files")
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--chunk-rows", type=int, default=2000, help="rows per write task (one thread's batch)")
     parser.add_argument("--replace", action="store_true", help="replace a table loaded from another file")
     args = parser.parse_args()
     tables = [TABLES[name] for name in (args.table or TABLES)]
-    sys.exit(0 if load_tables(args.data, tables, args.threads, args.replace) else 1)
+    sys.exit(0 if load_tables(args.data, tables, args.threads, args.replace, args.chunk_rows) else 1)
 
 
 if __name__ == "__main__":

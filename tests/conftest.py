@@ -39,7 +39,11 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
         env.update(JOBS_VISIBILITY_TIMEOUT="2", JOBS_MAX_RECEIVE_COUNT="2", POSTS_API_URL=posts_api.url)
         run_module("infra.provision", env)
         data = sales_data.generate(tmp_path_factory.mktemp("data"), sales_rows=SALES_ROWS, seed=11)
-        load_output = run_module("infra.load", env, "--data", str(data[0].parent))
+        # Several threads writing at once: the loader's parallel path, against DynamoDB Local (the
+        # functional tests load with one thread: moto's in-process backend is not thread safe).
+        load_output = run_module(
+            "infra.load", env, "--data", str(data[0].parent), "--threads", "4", "--chunk-rows", "100"
+        )
         stack.start_api(free_port())
         stack.start_worker()
         yield Service(stack.urls["api"], env, data, load_output, posts_api)

@@ -1,9 +1,9 @@
 """A route's contract: the models of its query, body and answers, attached to its view.
 
 ``@operation(bp, ...)`` goes under ``@bp.route`` (and ``@api_errors``). It validates the query
-string and the JSON body with the models before the view runs, hands them to the view as
-``query=`` and ``body=``, and records the models on the view, where ``chalicelib.api.openapi``
-reads them: what is documented is what is checked.
+string (each parameter given once, on every route) and the JSON body with the models before the
+view runs, hands them to the view as ``query=`` and ``body=``, and records the models on the view,
+where ``chalicelib.api.openapi`` reads them: what is documented is what is checked.
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from typing import Any, TypeVar, cast
 from chalice.app import Blueprint, Request, Response
 from pydantic import BaseModel
 
+from chalicelib.api.errors import api_errors
 from chalicelib.api.models.common import JOB_ID_PATTERN
-from chalicelib.api.params import json_object
+from chalicelib.api.params import json_object, query_params
 from chalicelib.jobs.model import Job
 from chalicelib.validation import validated
 
@@ -59,10 +60,12 @@ def operation(
 
     def decorate(view: F) -> F:
         @functools.wraps(view)
+        @api_errors  # the checks' 400s, also on routes that raise nothing themselves
         def checked(*args: Any, **kwargs: Any) -> Any:
             request = bp.current_request
+            query = query_params(request)  # a repeated parameter is a 400 on every route
             if spec.query is not None:
-                kwargs["query"] = validated(spec.query, dict(request.query_params or {}), unknown="parameter")
+                kwargs["query"] = validated(spec.query, query, unknown="parameter")
             if spec.body is not None:
                 kwargs["body"] = None if _is_upload(spec, request) else validated(spec.body, json_object(request))
             return view(*args, **kwargs)

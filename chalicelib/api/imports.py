@@ -20,7 +20,7 @@ from chalicelib.api.multipart import request_file
 from chalicelib.aws import files
 from chalicelib.errors import InvalidInput, UnsupportedMedia
 from chalicelib.imports import ledger
-from chalicelib.imports.rows import BadHeader, check_header
+from chalicelib.imports.rows import MAX_LINE_BYTES, BadHeader, NotText, check_first_line
 from chalicelib.jobs import store
 from chalicelib.jobs.kinds.post_import import upload_key
 from chalicelib.jobs.submit import submit
@@ -69,15 +69,11 @@ def results(import_id: str, query: ResultsQuery) -> dict[str, Any]:
 
 
 def _check_csv(content: bytes) -> None:
+    """The file's first line must be the header, as UTF-8 text: the rest is checked row by row by
+    the import (``imports.rows``), a bad row reported with its line, not a refused file."""
     try:
-        text = content[:4096].decode("utf-8")
-    except UnicodeDecodeError:
-        if b"\0" in content[:4096] or len(content) <= 4096:
-            raise UnsupportedMedia("file: is not a UTF-8 text (CSV) file") from None
-        text = content[:4000].decode("utf-8", errors="ignore")  # cut inside a character
-    if "\0" in text:
-        raise UnsupportedMedia("file: is not a UTF-8 text (CSV) file")
-    try:
-        check_header(text.splitlines()[0] if text else "")
+        check_first_line(content[: MAX_LINE_BYTES + 1])
+    except NotText as exc:
+        raise UnsupportedMedia(f"file: {exc}") from None
     except BadHeader as exc:
         raise InvalidInput("file", str(exc)) from None

@@ -26,11 +26,18 @@ def request_file(request: Request, max_bytes: int, beyond: str = "") -> Uploaded
 
 
 def uploaded_file(body: bytes, content_type: str, field: str = "file") -> UploadedFile:
-    """The file sent in form field ``field``; a 400 naming the field if there is none."""
+    """The file sent in form field ``field``; a 400 naming the field if there is none, or naming
+    the Content-Type header if it is not ASCII (RFC 9110: a header's value is ASCII text; API
+    Gateway hands other bytes on as UTF-8, a server such as chalice local as Latin-1)."""
+    if not content_type.isascii():
+        at = next(index for index, char in enumerate(content_type) if not char.isascii())
+        raise InvalidInput(
+            "Content-Type", f"must be ASCII text; found {content_type[at]!r} at character {at + 1} of the header"
+        )
     if "boundary=" not in content_type:
         raise InvalidInput(field, "send the file as multipart/form-data (curl -F file=@plays.csv)")
     message = BytesParser(policy=policy.HTTP).parsebytes(
-        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body
+        b"Content-Type: " + content_type.encode("ascii") + b"\r\n\r\n" + body
     )
     for part in message.iter_parts():
         if part.get_param("name", header="content-disposition") == field:

@@ -1,4 +1,5 @@
-"""Reading a JSON body, with errors that name it and the rule (models then check its fields)."""
+"""Reading the query string and a JSON body, with errors that name them and the rule (models then
+check their fields)."""
 
 from __future__ import annotations
 
@@ -22,3 +23,18 @@ def json_object(request: Request) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise InvalidInput("body", "must be a JSON object")
     return body
+
+
+def query_params(request: Request) -> dict[str, str]:
+    """The query string's parameters, each given once. API Gateway and Chalice keep every value of
+    a repeated parameter and ``query_params[name]`` picks the last: a repeat is a 400 naming it."""
+    params = request.query_params
+    if not params:
+        return {}
+    found: dict[str, str] = {}
+    for name in params:
+        values = params.getlist(name)
+        if len(values) != 1:
+            raise InvalidInput(name[:100], f"is given {len(values)} times; give it once")
+        found[name] = values[0]
+    return found

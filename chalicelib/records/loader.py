@@ -97,7 +97,7 @@ def load_csv(
     """Load ``path`` into ``table``'s DynamoDB table and mark it ready for ``/logs``."""
     started = time.perf_counter()
     print_ = fingerprint(path)
-    dataset = _dataset_for(table, path, print_, replace)
+    dataset = _dataset_for(table, path, print_, replace, threads)
     if dataset.status == datasets.READY:
         return LoadReport(
             table.name,
@@ -157,7 +157,7 @@ def load_csv(
     return report
 
 
-def _dataset_for(table: RecordTable, path: Path, print_: str, replace: bool) -> Dataset:
+def _dataset_for(table: RecordTable, path: Path, print_: str, replace: bool, threads: int) -> Dataset:
     """The table's load record: resumed for the same file, started afresh otherwise."""
     try:
         dataset = Dataset.get(table.name, consistent_read=True)
@@ -178,7 +178,7 @@ def _dataset_for(table: RecordTable, path: Path, print_: str, replace: bool) -> 
     )
     dataset.save()
     if replaced:
-        clear_table(get_settings().records_table(table.name))
+        clear_table(get_settings().records_table(table.name), threads)
     return dataset
 
 

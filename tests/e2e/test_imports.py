@@ -50,7 +50,8 @@ def test_counters_move_and_every_row_has_a_result(visit: Visit, tmp_path: Path) 
     expect(page.locator("#import-results .page-number")).to_have_text("page 1")
     bad = page.locator("#import-results tbody tr", has_text="error")
     expect(bad.locator("td").nth(0)).to_have_text("7")
-    expect(bad.locator("td").nth(4)).to_have_text(f"invalid: userId '{HOSTILE}' is not an integer")
+    rule = "is not a whole number from 1 to 2,147,483,647"
+    expect(bad.locator("td").nth(4)).to_have_text(f"invalid: userId '{HOSTILE}' {rule}")
     assert page.locator("#imports img").count() == 0  # shown as text, never made into an element
     visit.screenshot("imports")
 

@@ -76,11 +76,54 @@ def test_each_valid_row_is_sent_once_and_recorded(client: Client, queues: Queues
         (7, 4, "error", None),
         (8, 5, "ok", 4),
     ]
-    assert rows[3]["error"] == "invalid: userId 'x' is not an integer"
+    assert rows[3]["error"] == "invalid: userId 'x' is not a whole number from 1 to 2,147,483,647"
     assert rows[4]["error"] == "invalid: title is empty"
     # Every item, the summary and the invalid rows too, expires with its job (DynamoDB's TTL).
     items = clients.dynamodb().scan(TableName=get_settings().import_rows_table)["Items"]
     assert len(items) == 7 and all(float(item["expires_at"]["N"]) > time.time() + 29 * 86_400 for item in items)
+
+
+HOSTILE = (
+    b"userId,title,body\n"
+    + b"1,first,hello\n"  # line 2
+    + "--5,a,b\n\u00b2,a,b\n\uff11,a,b\n".encode()  # 3-5: '--5', superscript two, full-width one
+    + b"1" * 39
+    + b",a,b\n"  # 6: more digits than DynamoDB's N holds
+    + b"2,second,ok\n"  # 7
+    + b"3,"
+    + b"t" * 1001
+    + b",b\n"  # 8
+    + b"4,nul\0here,b\n"  # 9
+    + b"5,bad \xff byte,b\n"  # 10
+    + b"6,third,ok\n"  # 11
+    + b'7,"unclosed,b\n8,never,sent\n'  # 12-13
+)
+
+
+def test_a_hostile_files_valid_rows_are_sent_and_each_bad_one_is_reported_by_line(
+    client: Client, queues: Queues, posts_api: FakePostsApi
+) -> None:
+    import_id = run_import(client, queues, HOSTILE)
+
+    answer = status(client, import_id)
+    assert answer["status"] == "succeeded", answer
+    assert (answer["rows_in"], answer["rows_invalid"], answer["rows_sent"]) == (11, 8, 3)
+    assert [post["userId"] for post in posts_api.created()] == [1, 2, 6]
+    rule = "is not a whole number from 1 to 2,147,483,647"
+    assert [(row["line"], row["error"]) for row in results(client, import_id)["results"] if row.get("error")] == [
+        (3, f"invalid: userId '--5' {rule}"),
+        (4, f"invalid: userId '\u00b2' {rule}"),
+        (5, f"invalid: userId '\uff11' {rule}"),
+        (6, f"invalid: userId '{'1' * 39}' {rule}"),
+        (8, "invalid: title has 1,001 characters, at most 1,000"),
+        (9, "invalid: line 9 holds a NUL byte (at column 6)"),
+        (10, "invalid: line 10 is not UTF-8 (byte 0xff at column 7)"),
+        (
+            12,
+            "invalid: a quoted field is never closed (a missing quote?): the row runs to the end of the file"
+            " (the row spans lines 12-13)",
+        ),
+    ]
 
 
 def test_429_and_5xx_are_retried_and_other_errors_are_not(

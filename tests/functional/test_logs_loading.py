@@ -35,7 +35,7 @@ def test_while_a_table_is_replaced_logs_says_loading_not_a_partial_list(
 ) -> None:
     old, _ = sales_data.generate(tmp_path / "old", sales_rows=150, seed=1)
     new, _ = sales_data.generate(tmp_path / "new", sales_rows=120, seed=2)
-    load_csv(SALES, old)
+    load_csv(SALES, old, threads=1)
     assert client.http.get("/logs?table_name=sales").status_code == 200
     seen_while_clearing: list[int] = []
     real_clear = loader.clear_table
@@ -45,7 +45,7 @@ def test_while_a_table_is_replaced_logs_says_loading_not_a_partial_list(
         seen_while_clearing.append(client.http.get("/logs?table_name=sales").status_code)
 
     monkeypatch.setattr(loader, "clear_table", clear_and_look)
-    load_csv(SALES, new, replace=True)
+    load_csv(SALES, new, threads=1, replace=True)
 
     assert seen_while_clearing == [503]
     records = json.loads(client.http.get("/logs?table_name=sales").body)["records"]

@@ -84,6 +84,18 @@ def test_a_presigned_file_without_the_header_fails_the_report_clearly(client: Cl
     assert answer["error"] == "BadFile: header: expected Song,Date,Number of Plays, found 'a,b'"
 
 
+def test_a_presigned_file_with_a_huge_line_fails_the_report_naming_the_line(client: Client, queues: Queues) -> None:
+    content = PLAYS + b"\0" * (9 << 20) + b"\nUmbrella,2020-01-01,1\n"  # NUL bytes, longer than DuckDB's buffer
+    ticket = json.loads(post_json(client, "/reports/uploads", {"size": len(content)}).body)
+    clients.s3().put_object(Bucket=get_settings().bucket, Key=f"uploads/{ticket['upload_id']}.csv", Body=content)
+    report_id = json.loads(post_json(client, "/reports/from-upload", {"upload_id": ticket["upload_id"]}).body)["id"]
+    while queues.deliver():
+        pass
+    answer = report(client, report_id)
+    assert answer["status"] == "failed" and answer["result_url"] is None
+    assert answer["error"].startswith("BadFile: line 5 is longer than 1,048,576 bytes")
+
+
 def test_bad_rows_are_reported_with_line_numbers(client: Client, queues: Queues) -> None:
     report_id = json.loads(upload(client, PLAYS + b"Umbrella,yesterday,5\n").body)["id"]
     while queues.deliver():

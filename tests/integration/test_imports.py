@@ -88,7 +88,7 @@ def test_an_import_over_http_sends_each_row_once_within_the_limit(service: Servi
         "userId": None,
         "result": "error",
         "postId": None,
-        "error": "invalid: userId 'oops' is not an integer",
+        "error": "invalid: userId 'oops' is not a whole number from 1 to 2,147,483,647",
     }
 
 

@@ -3,13 +3,16 @@ the worker running jobs from SQS, and a message that keeps failing ending in the
 
 from __future__ import annotations
 
+import http.client
 import json
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import requests
+from urllib3 import encode_multipart_formdata
 
 from chalicelib.records.tables import SALES, SALES_DETAIL
 from tests.factories import reference_latest
@@ -38,12 +41,18 @@ def test_health(service: Service) -> None:
 
 
 def test_the_loader_reported_every_row(service: Service) -> None:
+    """Loaded by 4 threads in tasks of 100 rows (tests/conftest.py): every row is in the table."""
+    detail_rows = sum(1 for _ in service.data[1].open()) - 1
     summaries = [line.strip() for line in service.load_output.splitlines() if "rows loaded" in line]
     assert [line.split(" in ")[0] for line in summaries] == [
         f"sales: {SALES_ROWS:,} rows loaded",
-        f"sales_detail: {sum(1 for _ in service.data[1].open()) - 1:,} rows loaded",
+        f"sales_detail: {detail_rows:,} rows loaded",
     ]
     assert all(line.endswith(", 0 invalid") for line in summaries)
+    for table, rows in ((SALES, SALES_ROWS), (SALES_DETAIL, detail_rows)):
+        scan = service.dynamodb().get_paginator("scan")
+        pages = scan.paginate(TableName=f"jobsvc-local-{table.name}", Select="COUNT")
+        assert sum(page["Count"] for page in pages) == rows
 
 
 @pytest.mark.parametrize(
@@ -105,6 +114,36 @@ def test_unknown_and_missing_job_ids(service: Service) -> None:
     assert get(service, "/get_result", job_id="no-such-job").status_code == 404
     assert get(service, "/jobs/no-such-job").status_code == 404
     assert get(service, "/get_result").status_code == 400
+
+
+def test_a_repeated_parameter_is_a_400_naming_it(service: Service) -> None:
+    response = requests.get(f"{service.api}/logs?table_name=sales&table_name=sales_detail", timeout=10)
+    assert response.status_code == 400
+    assert response.json()["Message"] == "table_name: is given 2 times; give it once"
+
+
+@pytest.mark.parametrize(
+    ("path", "content"),
+    [("/imports", b"userId,title,body\n1,a,b\n"), ("/reports", b"Song,Date,Number of Plays\nx,2020-01-01,1\n")],
+)
+def test_a_utf8_content_type_on_an_upload_is_a_400_naming_the_header(
+    service: Service, path: str, content: bytes
+) -> None:
+    """Defect 12: the header's bytes as a client sends them (http.client would refuse to encode them)."""
+    body, content_type = encode_multipart_formdata({"file": ("f.csv", content, "text/csv")})
+    url = urlsplit(service.api)
+    connection = http.client.HTTPConnection(url.hostname or "127.0.0.1", url.port, timeout=10)
+    try:
+        connection.putrequest("POST", path)
+        connection.putheader("Content-Type", (content_type + "; charset=\u00fctf-8\u2192").encode())
+        connection.putheader("Content-Length", str(len(body)))
+        connection.endheaders(body)
+        response = connection.getresponse()
+        answer = json.loads(response.read())
+    finally:
+        connection.close()
+    assert response.status == 400, answer
+    assert answer["Message"].startswith("Content-Type: must be ASCII text")
 
 
 def test_a_message_that_keeps_failing_ends_in_the_dlq_and_fails_its_job(service: Service) -> None:

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from chalicelib.reports import aggregate as aggregate_module
 from chalicelib.reports.aggregate import aggregate
-from chalicelib.reports.csvfile import BadFile, read_totals, row_problem
+from chalicelib.reports.csvfile import MAX_LINE_BYTES, BadFile, read_totals, row_problem
 
 SEED_INPUT = """Song,Date,Number of Plays
 Umbrella,2020-01-02,200
@@ -132,7 +132,9 @@ fields = st.text(alphabet="0123456789-+. e/x_", max_size=12)
 
 
 @settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(rows=st.lists(st.tuples(st.sampled_from(["a", "b", ""]), fields | days, fields), min_size=1, max_size=30))
+@given(
+    rows=st.lists(st.tuples(st.sampled_from(["a", "b", "", "a\0b"]), fields | days, fields), min_size=1, max_size=30)
+)
 def test_sql_and_python_agree_on_which_rows_are_invalid(tmp_path: Path, rows: list[tuple[str, str, str]]) -> None:
     """The SQL checks (pass 1) and ``row_problem`` (the line numbers) apply the same rules."""
     invalid = [n for n, row in enumerate(rows, start=2) if row_problem(list(row))]
@@ -174,6 +176,45 @@ def test_a_quote_never_closed_is_reported_not_raised(tmp_path: Path) -> None:
     assert totals.get(("Good", "2020-01-01")) == 5
     assert report.rows_invalid >= 1  # type: ignore[attr-defined]
     assert any("line" in error for error in report.errors)  # type: ignore[attr-defined]
+
+
+GOOD_ROWS = "".join(f"Song {n % 3},2020-01-0{n % 2 + 1},1\n" for n in range(1000))  # lines 2-1001
+
+
+@pytest.mark.parametrize(
+    ("line", "tail"),
+    [
+        (b"Big," + b"a" * (9 << 20) + b",2020-01-01,1\n", "Big,2020-01-01,1\n"),  # beyond DuckDB's 8 MB buffer
+        (b"\0" * (9 << 20) + b"\n", "Song 0,2020-01-01,1\n"),  # NUL bytes, no field separator
+        (b"Big," + b"a" * (3 << 20), ""),  # the last line, without a line end
+        (b"x" * (MAX_LINE_BYTES + 1) + b"\n", ""),  # one byte over the limit
+    ],
+)
+def test_a_line_over_the_limit_fails_the_report_clearly_before_the_aggregation(
+    tmp_path: Path, line: bytes, tail: str
+) -> None:
+    """DuckDB drops a line longer than its buffer without a word (1.2.2: no reject recorded)."""
+    text = b"Song,Date,Number of Plays\n" + GOOD_ROWS.encode() + line + tail.encode()
+    with pytest.raises(BadFile, match=rf"^line 1002 is longer than {MAX_LINE_BYTES:,} bytes"):
+        run(tmp_path, text)
+
+
+def test_a_line_at_the_limit_is_a_row(tmp_path: Path) -> None:
+    line = "Long," + "a" * (MAX_LINE_BYTES - 20) + ",2020-01-01,1"  # too many fields: a bad row
+    totals, report = run(tmp_path, f"Song,Date,Number of Plays\n{GOOD_ROWS}{line}\nSong 0,2020-01-01,1\n")
+    assert sum(totals.values()) == 1001
+    assert (report.rows_in, report.rows_invalid) == (1002, 1)  # type: ignore[attr-defined]
+
+
+def test_nul_bytes_make_a_row_invalid(tmp_path: Path) -> None:
+    text = "Song,Date,Number of Plays\nSo\0ng,2020-01-01,5\nA,2020-01-01,\0\n\0\0\0\nA,2020-01-01,2\n"
+    totals, report = run(tmp_path, text)
+    assert totals == {("A", "2020-01-01"): 2}
+    assert report.errors == [  # type: ignore[attr-defined]
+        "line 2: Song holds a NUL byte",
+        "line 3: Number of Plays '\\x00' is not a whole number >= 0",
+        "line 4: has 1 fields, expected 3",
+    ]
 
 
 def test_many_partitions_give_the_same_totals(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -65,12 +65,15 @@ def _run(params: Params, progress: Progress) -> dict[str, int]:
     return ledger.summary(import_id)
 
 
-def _rows(path: Path) -> Any:
-    with path.open(newline="", encoding="utf-8-sig") as handle:
+def _rows(path: Path) -> Iterator[Row]:
+    """The file's rows, each valid or with its problem (``rows.read_rows``: only the header raises)."""
+    with path.open("rb") as handle:
         yield from read_rows(handle)
 
 
 def _count(path: Path) -> int:
+    """The rows in the file: a whole pass before anything is sent, so a file that cannot be read
+    fails the job before its first row goes out."""
     return sum(1 for _ in _rows(path))
 
 
