@@ -2,8 +2,9 @@
 
 Each message names a job. The worker claims it (a conditional write), runs its kind's
 function, and stores the outcome. It answers with the messages to deliver again
-(``batchItemFailures``): only transient trouble is retried; a job whose function raised is
-failed for good and its message acknowledged. Messages that keep failing go to the
+(``batchItemFailures``): only transient trouble is retried (``RetryableJobError``, or an AWS
+error that botocore counts as throttling, a 5xx or a lost connection); a job whose function
+raised anything else is failed for good and its message acknowledged. Messages that keep failing go to the
 dead-letter queue, whose handler fails their jobs.
 """
 
@@ -16,6 +17,7 @@ from collections.abc import Iterable
 from typing import Any, Protocol
 
 from chalicelib.aws import queue
+from chalicelib.aws.transient import is_transient
 from chalicelib.config import get_settings
 from chalicelib.errors import ContinueLater, RetryableJobError
 from chalicelib.jobs import store
@@ -86,18 +88,34 @@ def _run(job: Job, attempt: int, last_delivery: bool) -> bool:
         log.info("job %s continues in %s s: %s", job.id, exc.delay_seconds, exc)
         return True
     except RetryableJobError as exc:
-        if last_delivery:
-            store.fail(job, attempt, f"gave up after {attempt} attempts: {exc}")
-            return True
-        store.release(job, attempt, f"will retry: {exc}")
-        return False
+        return _retry_later(job, attempt, last_delivery, str(exc))
     except Exception as exc:
+        if is_transient(exc):  # throttled, a 5xx, a lost connection: the next delivery may succeed
+            log.warning("job %s attempt %s: transient error: %s", job.id, attempt, describe(exc))
+            return _retry_later(job, attempt, last_delivery, describe(exc))
         log.exception("job %s failed", job.id)
-        store.fail(job, attempt, f"{type(exc).__name__}: {exc}", time.perf_counter() - started)
+        store.fail(job, attempt, describe(exc), time.perf_counter() - started)
         return True
     if not store.succeed(job, attempt, result, time.perf_counter() - started):
         log.warning("job %s attempt %s finished after losing its claim; result discarded", job.id, attempt)
     return True
+
+
+def _retry_later(job: Job, attempt: int, last_delivery: bool, error: str) -> bool:
+    """Release the job for the message's next delivery; fail it if this delivery was the last.
+    Safe: the writes of this attempt are fenced, so nothing it did can be stored twice."""
+    if last_delivery:
+        store.fail(job, attempt, f"gave up after {attempt} attempts: {error}")
+        return True
+    store.release(job, attempt, f"will retry: {error}")
+    return False
+
+
+def describe(exc: BaseException) -> str:
+    """``Type: message``, with the AWS error inside a PynamoDB one (whose own message is vague)."""
+    text = f"{type(exc).__name__}: {exc}"
+    cause = getattr(exc, "cause", None)
+    return f"{text} ({cause})" if isinstance(cause, BaseException) else text
 
 
 def _progress_reporter(job: Job, attempt: int) -> Progress:

@@ -10,7 +10,9 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
 from chalice.test import Client
+from pynamodb.exceptions import UpdateError
 
 from chalicelib.config import get_settings
 from chalicelib.errors import RetryableJobError
@@ -260,3 +262,95 @@ def test_a_job_that_cannot_be_queued_is_failed_not_left_queued(client: Client, q
     assert "queue" in json.loads(response.body)["Message"]
     [job] = list(Job.scan())
     assert job.status == "failed" and (job.error or "").startswith("could not be queued")
+
+
+def aws_error(code: str, status: int, operation: str = "GetObject") -> ClientError:
+    response: Any = {"Error": {"Code": code, "Message": "from AWS"}, "ResponseMetadata": {"HTTPStatusCode": status}}
+    return ClientError(response, operation)
+
+
+def throttled(operation: str = "UpdateItem") -> ClientError:
+    return aws_error("ProvisionedThroughputExceededException", 400, operation)
+
+
+def test_a_throttled_write_inside_a_job_releases_it_and_the_next_delivery_finishes_it(
+    client: Client, queues: Queues, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A progress write throttled once (PynamoDB wraps botocore's error): the job is not failed for
+    # good, it goes back to queued and the redelivery computes it.
+    throttle_once = [UpdateError("Failed to update item", throttled())]
+    real_progress = store.set_progress
+
+    def set_progress(job: Job, attempt: int, fraction: float) -> bool:
+        if throttle_once:
+            raise throttle_once.pop()
+        return real_progress(job, attempt, fraction)
+
+    def run(params: Params, progress: Progress) -> str:
+        progress(0.5)
+        return "done"
+
+    monkeypatch.setattr(store, "set_progress", set_progress)
+    monkeypatch.setitem(KINDS, "metric", replace(KINDS["metric"], run=run))
+    queues.retry_at_once()
+    job_id = launch(client)
+
+    queues.deliver()
+    job = store.get_job(job_id)
+    assert job.status == "queued" and "ProvisionedThroughputExceededException" in (job.error or "")
+    queues.deliver()
+
+    job = store.get_job(job_id)
+    assert (job.status, job.attempts, store.result_of(job)) == ("succeeded", 2, "done")
+    assert queues.waiting() == 0
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        throttled("GetObject"),
+        aws_error("SlowDown", 503, "GetObject"),
+        aws_error("InternalError", 500, "GetObject"),
+        EndpointConnectionError(endpoint_url="http://s3"),
+        ReadTimeoutError(endpoint_url="http://s3"),
+    ],
+    ids=["throttled", "slow-down", "internal-error", "no-connection", "read-timeout"],
+)
+def test_transient_aws_errors_are_retried_and_fail_with_a_reason_on_the_last_delivery(
+    client: Client, queues: Queues, monkeypatch: pytest.MonkeyPatch, error: Exception
+) -> None:
+    calls = failing_metric(monkeypatch, error)
+    queues.retry_at_once()
+    job_id = launch(client)
+
+    queues.deliver()
+    assert store.get_job(job_id).status == "queued"
+    while queues.deliver():
+        pass
+
+    job = store.get_job(job_id)
+    assert len(calls) == get_settings().max_receive_count
+    assert job.status == "failed" and (job.error or "").startswith("gave up after 3 attempts: ")
+    assert queues.waiting() == 0 and queues.waiting(get_settings().jobs_dlq) == 0
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        aws_error("AccessDenied", 403, "GetObject"),
+        aws_error("ValidationException", 400, "Query"),
+    ],
+    ids=["access-denied", "validation"],
+)
+def test_a_permanent_aws_error_fails_the_job_at_once(
+    client: Client, queues: Queues, monkeypatch: pytest.MonkeyPatch, error: Exception
+) -> None:
+    calls = failing_metric(monkeypatch, error)
+    queues.retry_at_once()
+    job_id = launch(client)
+
+    while queues.deliver():
+        pass
+
+    job = store.get_job(job_id)
+    assert calls == ["run"] and job.status == "failed" and (job.error or "").startswith("ClientError: ")
