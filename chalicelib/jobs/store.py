@@ -71,13 +71,18 @@ def new_job(kind: JobKind, params: Params, name: str | None = None) -> Job:
 
 def get_job(job_id: str) -> Job:
     """The job of this id. An id DynamoDB cannot take as a key (empty, over 2,048 bytes, not UTF-8)
-    is not looked up: DynamoDB would answer with an error, not with "no such item"."""
+    is not looked up: DynamoDB would answer with an error, not with "no such item". A record past
+    its time to live is gone too: DynamoDB deletes it lazily (up to days later), while S3's
+    lifecycle may already have deleted its result, so reading it could only half work."""
     if not _storable(job_id):
         raise NotFound(f"job_id: no job with id {job_id[:100]!r}")
     try:
-        return Job.get(job_id, consistent_read=True)
+        job = Job.get(job_id, consistent_read=True)
     except DoesNotExist:
         raise NotFound(f"job_id: no job with id {job_id!r}") from None
+    if job.expires_at is not None and job.expires_at <= clock.now().timestamp():
+        raise NotFound(f"job_id: no job with id {job_id!r} (it expired)")
+    return job
 
 
 def _storable(key: str) -> bool:
