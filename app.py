@@ -41,6 +41,6 @@ def run_jobs(event: SQSEvent) -> dict[str, Any]:
 
 
 @app.on_sqs_message(queue=get_settings().jobs_dlq, batch_size=10, maximum_concurrency=DEAD_LETTERS_MAX_CONCURRENCY)
-def fail_dead_jobs(event: SQSEvent) -> None:
-    """Fail the jobs whose messages were dead-lettered."""
-    worker.handle_dead_letters(event)
+def fail_dead_jobs(event: SQSEvent) -> dict[str, Any]:
+    """Fail the jobs whose messages were dead-lettered; report the dead letters to retry."""
+    return worker.handle_dead_letters(event)

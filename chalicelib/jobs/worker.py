@@ -130,13 +130,25 @@ def _progress_reporter(job: Job, attempt: int) -> Progress:
     return report
 
 
-def handle_dead_letters(messages: Iterable[Message]) -> None:
-    """Fail the jobs whose messages were delivered too often without finishing."""
+def handle_dead_letters(messages: Iterable[Message]) -> dict[str, list[dict[str, str]]]:
+    """Fail the jobs whose messages were delivered too often without finishing. Each dead letter
+    is handled alone: one that cannot be handled now (DynamoDB throttled) is reported for
+    redelivery (``batchItemFailures``) without holding back the others of its batch."""
+    failures = []
     for message in messages:
-        job_id = job_id_of(message.body)
-        if job_id is None:
-            continue
-        deliveries = get_settings().max_receive_count
-        reason = f"gave up: its message was delivered {deliveries} times without finishing"
-        if store.give_up(job_id, reason):
-            log.error("job %s: %s", job_id, reason)
+        try:
+            _fail_dead_job(message.body)
+        except Exception:
+            log.exception("dead letter %s will be retried", message.to_dict().get("messageId"))
+            failures.append({"itemIdentifier": str(message.to_dict()["messageId"])})
+    return {"batchItemFailures": failures}
+
+
+def _fail_dead_job(body: str) -> None:
+    job_id = job_id_of(body)
+    if job_id is None:
+        return
+    deliveries = get_settings().max_receive_count
+    reason = f"gave up: its message was delivered {deliveries} times without finishing"
+    if store.give_up(job_id, reason):
+        log.error("job %s: %s", job_id, reason)

@@ -354,3 +354,29 @@ def test_a_permanent_aws_error_fails_the_job_at_once(
 
     job = store.get_job(job_id)
     assert calls == ["run"] and job.status == "failed" and (job.error or "").startswith("ClientError: ")
+
+
+def test_one_bad_dead_letter_does_not_hold_back_the_others_of_its_batch(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    unlucky, other = launch(client), launch(client)
+    real_give_up = store.give_up
+
+    def give_up(job_id: str, *args: Any, **kwargs: Any) -> bool:
+        if job_id == unlucky:
+            raise throttled()
+        return real_give_up(job_id, *args, **kwargs)
+
+    monkeypatch.setattr(store, "give_up", give_up)
+    event = client.events.generate_sqs_event(
+        message_bodies=[json.dumps({"job_id": unlucky}), json.dumps({"job_id": other})],
+        queue_name=get_settings().jobs_dlq,
+    )
+    for number, record in enumerate(event["Records"]):
+        record["messageId"] = f"message-{number}"
+
+    response = client.lambda_.invoke("fail_dead_jobs", event)
+
+    assert response.payload == {"batchItemFailures": [{"itemIdentifier": "message-0"}]}
+    assert store.get_job(other).status == "failed"
+    assert store.get_job(unlucky).status == "queued"  # its dead letter comes back to be handled again

@@ -11,7 +11,7 @@ from chalicelib.jobs.model import Job
 from chalicelib.records.datasets import Dataset
 from infra.resources import table_definitions
 from infra.stages import STAGES, stage
-from infra.template import WORKER_EVENT, WORKER_RESOURCE, merge_template
+from infra.template import DEAD_LETTERS_EVENT, DEAD_LETTERS_RESOURCE, WORKER_EVENT, WORKER_RESOURCE, merge_template
 
 
 def resources(stage_name: str, kind: str) -> dict[str, dict[str, Any]]:
@@ -88,9 +88,12 @@ def test_an_import_slice_ends_well_within_the_lease():
     assert settings.import_slice_seconds <= settings.visibility_timeout / 2
 
 
-def test_the_worker_reports_partial_batch_failures():
+@pytest.mark.parametrize(
+    ("function", "event_name"), [(WORKER_RESOURCE, WORKER_EVENT), (DEAD_LETTERS_RESOURCE, DEAD_LETTERS_EVENT)]
+)
+def test_both_queue_handlers_report_partial_batch_failures(function, event_name):
     template = merge_template(stage("prod"))
-    event = template["Resources"][WORKER_RESOURCE]["Properties"]["Events"][WORKER_EVENT]["Properties"]
+    event = template["Resources"][function]["Properties"]["Events"][event_name]["Properties"]
     assert event["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
 
 
