@@ -14,9 +14,11 @@ def queue_url(name: str) -> str:
     return clients.sqs().get_queue_url(QueueName=name)["QueueUrl"]
 
 
-def send_job(job_id: str, kind: str, delay_seconds: int = 0) -> None:
-    """One message per job; the worker reads the job record, so the message carries only its id."""
-    body = json.dumps({"job_id": job_id, "kind": kind})
+def send_job(job_id: str, kind: str, seq: int, delay_seconds: int = 0) -> None:
+    """One message per job and slice: ``{"job_id", "kind", "seq"}``. The worker reads the job
+    record; ``seq`` is the job's token when sent, so a duplicate of an older slice's message is
+    recognised as stale."""
+    body = json.dumps({"job_id": job_id, "kind": kind, "seq": seq})
     clients.sqs().send_message(
         QueueUrl=queue_url(get_settings().jobs_queue), MessageBody=body, DelaySeconds=delay_seconds
     )

@@ -58,6 +58,9 @@ class Job(Model):
     attempts = NumberAttribute(default=0)
     # A running job whose lease has passed may be claimed again (its worker died).
     lease_until = UnicodeAttribute(null=True)
+    # The token of the job's current message: each slice (``pause``) adds 1 and sends a message
+    # carrying the new value; a message with another value is stale and only acknowledged.
+    seq = NumberAttribute(default=0)
     result = JSONAttribute(null=True)
     # Where a result too large for the item lives in S3 (key in the files bucket).
     result_key = UnicodeAttribute(null=True)

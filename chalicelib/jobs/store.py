@@ -3,11 +3,13 @@ r"""The job state machine: every transition is one conditional write on the job 
     queued --claim--> running --succeed--> succeeded
                          |  \--fail-----> failed
                          \--release--> queued   (transient error: the queue retries)
+    running --pause--> queued                   (a slice is done: seq + 1, a message with the new seq)
     queued | running --give_up--> failed        (the message reached the dead-letter queue)
 
 A worker's writes are fenced by the attempt number it claimed, so a duplicate delivery, or a
 worker whose lease ran out while another took over, can never store a second result or move a
-finished job back.
+finished job back. Messages are fenced by the job's ``seq`` (the token they carry): the claim and
+``give_up`` hold only for the current one, so a duplicate of an older slice's message is stale.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ class ClaimOutcome(enum.Enum):
     FINISHED = "finished"  # already done: acknowledge the message, run nothing
     BUSY = "busy"  # another delivery is running it: retry the message later
     MISSING = "missing"  # no such job: acknowledge and drop
+    STALE = "stale"  # the message's token is not the job's current one: acknowledge, run nothing
 
 
 @dataclass(frozen=True)
@@ -114,8 +117,15 @@ def _conditional_update(job: Job, actions: list[Any], condition: Condition) -> b
     return True
 
 
-def claim(job_id: str, lease_seconds: int) -> Claim:
-    """Move a queued job (or a running one whose lease expired) to running, for this delivery."""
+def _current(seq: int) -> Condition:
+    """The job's token is ``seq`` (records written before tokens existed have none: token 0)."""
+    condition: Condition = Job.seq == seq
+    return (condition | Job.seq.does_not_exist()) if seq == 0 else condition
+
+
+def claim(job_id: str, seq: int, lease_seconds: float) -> Claim:
+    """Move a queued job (or a running one whose lease expired) to running, for this delivery of
+    its current message (token ``seq``)."""
     moment = clock.now()
     job = Job(id=job_id)
     claimable = (Job.status == QUEUED) | ((Job.status == RUNNING) & (Job.lease_until < clock.iso(moment)))
@@ -125,14 +135,17 @@ def claim(job_id: str, lease_seconds: int) -> Claim:
         Job.started_at.set(clock.iso(moment)),
         Job.lease_until.set(clock.iso(moment + timedelta(seconds=lease_seconds))),
     ]
-    if _conditional_update(job, actions, Job.id.exists() & claimable):
+    if _conditional_update(job, actions, Job.id.exists() & _current(seq) & claimable):
         return Claim(ClaimOutcome.CLAIMED, job)
     try:
         current = get_job(job_id)
     except NotFound:
         return Claim(ClaimOutcome.MISSING)
-    outcome = ClaimOutcome.FINISHED if current.status in FINISHED else ClaimOutcome.BUSY
-    return Claim(outcome, current)
+    if current.status in FINISHED:
+        return Claim(ClaimOutcome.FINISHED, current)
+    if int(current.seq or 0) != seq:
+        return Claim(ClaimOutcome.STALE, current)
+    return Claim(ClaimOutcome.BUSY, current)
 
 
 def _mine(job: Job, attempt: int) -> Condition:
@@ -178,13 +191,16 @@ def release(job: Job, attempt: int, error: str) -> bool:
 
 
 def pause(job: Job, attempt: int) -> bool:
-    """Back to queued between slices of a long job (no error: it is not a failure)."""
-    actions = [Job.status.set(QUEUED), Job.lease_until.remove()]
+    """Back to queued between slices of a long job (no error: it is not a failure), with a new
+    token (``job.seq`` holds it after the write) for the message of the next slice."""
+    actions = [Job.status.set(QUEUED), Job.lease_until.remove(), Job.seq.add(1)]
     return _conditional_update(job, actions, _mine(job, attempt))
 
 
-def give_up(job_id: str, reason: str) -> bool:
-    """Fail a job whose message was dead-lettered; finished jobs are left as they are."""
+def give_up(job_id: str, seq: int, reason: str) -> bool:
+    """Fail a job whose current message (token ``seq``) was dead-lettered or could not be sent.
+    Left as they are: finished jobs, jobs whose token moved on (the message was stale), and jobs
+    running under a live lease (their worker holds a message of its own)."""
     job = Job(id=job_id)
     actions = [
         Job.status.set(FAILED),
@@ -192,7 +208,8 @@ def give_up(job_id: str, reason: str) -> bool:
         Job.finished_at.set(clock.now_iso()),
         Job.lease_until.remove(),
     ]
-    return _conditional_update(job, actions, Job.id.exists() & Job.status.is_in(QUEUED, RUNNING))
+    unattended = (Job.status == QUEUED) | ((Job.status == RUNNING) & (Job.lease_until < clock.now_iso()))
+    return _conditional_update(job, actions, Job.id.exists() & _current(seq) & unattended)
 
 
 def result_of(job: Job) -> Any:

@@ -14,6 +14,7 @@ import json
 import logging
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from chalicelib.aws import queue
@@ -37,12 +38,25 @@ class Message(Protocol):
     def to_dict(self) -> dict[str, Any]: ...
 
 
-def job_id_of(body: str) -> str | None:
+@dataclass(frozen=True)
+class Ticket:
+    """What a message says: the job, and the job's token (``seq``) when it was sent."""
+
+    job_id: str
+    seq: int
+
+
+def ticket_of(body: str) -> Ticket | None:
+    """The message's job and token; None for a body that names no job. A message without a token
+    (sent before tokens existed) carries token 0, a new job's."""
     try:
-        job_id = json.loads(body).get("job_id")
+        fields = json.loads(body)
+        job_id, seq = fields.get("job_id"), fields.get("seq", 0)
     except (ValueError, AttributeError):
         return None
-    return job_id if isinstance(job_id, str) and job_id else None
+    if not (isinstance(job_id, str) and job_id) or type(seq) is not int or seq < 0:
+        return None
+    return Ticket(job_id, seq)
 
 
 def receive_count(message: Message) -> int:
@@ -65,13 +79,16 @@ def handle_jobs(messages: Iterable[Message]) -> dict[str, list[dict[str, str]]]:
 
 def process(body: str, deliveries: int = 1) -> bool:
     """Run the job a message names. True when the message is done with (acknowledge it)."""
-    job_id = job_id_of(body)
-    if job_id is None:
+    ticket = ticket_of(body)
+    if ticket is None:
         log.error("dropping a message that names no job: %.200s", body)
         return True
-    claim = store.claim(job_id, lease_seconds=get_settings().visibility_timeout)
+    claim = store.claim(ticket.job_id, ticket.seq, lease_seconds=get_settings().visibility_timeout)
     if claim.outcome is store.ClaimOutcome.BUSY:
         return False
+    if claim.outcome is store.ClaimOutcome.STALE:
+        log.info("job %s: a stale message (token %s) acknowledged", ticket.job_id, ticket.seq)
+        return True
     if claim.outcome is not store.ClaimOutcome.CLAIMED or claim.job is None:
         return True
     return _run(claim.job, claim.attempt, last_delivery=deliveries >= get_settings().max_receive_count)
@@ -83,8 +100,8 @@ def _run(job: Job, attempt: int, last_delivery: bool) -> bool:
         kind = get_kind(job.kind)
         result = kind.run(dict(job.params or {}), _progress_reporter(job, attempt))
     except ContinueLater as exc:
-        store.pause(job, attempt)
-        queue.send_job(job.id, job.kind, exc.delay_seconds)
+        if store.pause(job, attempt):  # a new token: the next slice's message carries it
+            queue.send_job(job.id, job.kind, int(job.seq), exc.delay_seconds)
         log.info("job %s continues in %s s: %s", job.id, exc.delay_seconds, exc)
         return True
     except RetryableJobError as exc:
@@ -145,10 +162,13 @@ def handle_dead_letters(messages: Iterable[Message]) -> dict[str, list[dict[str,
 
 
 def _fail_dead_job(body: str) -> None:
-    job_id = job_id_of(body)
-    if job_id is None:
+    """Fail the job if this was its current message and no worker holds the job now."""
+    ticket = ticket_of(body)
+    if ticket is None:
         return
     deliveries = get_settings().max_receive_count
     reason = f"gave up: its message was delivered {deliveries} times without finishing"
-    if store.give_up(job_id, reason):
-        log.error("job %s: %s", job_id, reason)
+    if store.give_up(ticket.job_id, ticket.seq, reason):
+        log.error("job %s: %s", ticket.job_id, reason)
+    else:
+        log.info("job %s: dead letter (token %s) ignored: stale, finished or running", ticket.job_id, ticket.seq)

@@ -15,7 +15,7 @@ from chalice.test import Client
 from pynamodb.exceptions import UpdateError
 
 from chalicelib.config import get_settings
-from chalicelib.errors import RetryableJobError
+from chalicelib.errors import ContinueLater, RetryableJobError
 from chalicelib.jobs import store
 from chalicelib.jobs.kind import Params, Progress
 from chalicelib.jobs.model import Job
@@ -132,7 +132,7 @@ def test_a_delivery_while_another_runs_the_job_is_retried_later(
     client: Client, queues: Queues, metric_calls: list[str]
 ) -> None:
     job_id = launch(client)
-    store.claim(job_id, lease_seconds=300)  # another worker holds it
+    store.claim(job_id, 0, lease_seconds=300)  # another worker holds it
 
     queues.deliver()
 
@@ -145,7 +145,7 @@ def test_a_job_whose_worker_died_is_run_again_after_its_lease(
     client: Client, queues: Queues, metric_calls: list[str]
 ) -> None:
     job_id = launch(client)
-    store.claim(job_id, lease_seconds=-1)  # a worker claimed it and vanished
+    store.claim(job_id, 0, lease_seconds=-1)  # a worker claimed it and vanished
 
     queues.deliver()
 
@@ -155,8 +155,8 @@ def test_a_job_whose_worker_died_is_run_again_after_its_lease(
 
 def test_a_worker_that_lost_its_claim_cannot_store_a_second_result(aws: None) -> None:
     job = store.new_job(KINDS["metric"], {})
-    stale = store.claim(job.id, lease_seconds=-1)
-    current = store.claim(job.id, lease_seconds=60)
+    stale = store.claim(job.id, 0, lease_seconds=-1)
+    current = store.claim(job.id, 0, lease_seconds=60)
     assert stale.job is not None and current.job is not None
     assert (stale.attempt, current.attempt) == (1, 2)
 
@@ -230,7 +230,7 @@ def test_a_message_that_keeps_failing_lands_in_the_dlq_and_its_job_fails(
 
 def test_the_handler_reports_only_the_failed_messages_of_a_batch(client: Client, metric_calls: list[str]) -> None:
     ready, busy = launch(client), launch(client)
-    store.claim(busy, lease_seconds=300)
+    store.claim(busy, 0, lease_seconds=300)
     event = client.events.generate_sqs_event(
         message_bodies=[json.dumps({"job_id": ready}), json.dumps({"job_id": busy})],
         queue_name=get_settings().jobs_queue,
@@ -380,3 +380,62 @@ def test_one_bad_dead_letter_does_not_hold_back_the_others_of_its_batch(
     assert response.payload == {"batchItemFailures": [{"itemIdentifier": "message-0"}]}
     assert store.get_job(other).status == "failed"
     assert store.get_job(unlucky).status == "queued"  # its dead letter comes back to be handled again
+
+
+def test_a_duplicate_message_of_a_sliced_job_never_fails_it(
+    client: Client, queues: Queues, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A job in two slices, and a duplicate delivery of its first message. While the second slice
+    # runs, the duplicate comes in as often as SQS allows and then reaches the dead-letter queue:
+    # it is stale (its slice is done), so it must neither fail the job nor start a second chain.
+    dlq = get_settings().jobs_dlq
+    slices: list[int] = []
+
+    def run(params: Params, progress: Progress) -> str:
+        slices.append(len(slices) + 1)
+        if len(slices) == 1:
+            raise ContinueLater("first slice done")
+        for _ in range(get_settings().max_receive_count + 1):
+            queues.deliver()
+        queues.deliver(dlq)
+        return "both slices"
+
+    monkeypatch.setitem(KINDS, "metric", replace(KINDS["metric"], run=run))
+    queues.retry_at_once()
+    job_id = launch(client)
+    url = queues.url(get_settings().jobs_queue)
+    [first] = queues.sqs.receive_message(QueueUrl=url, VisibilityTimeout=0)["Messages"]
+    queues.sqs.send_message(QueueUrl=url, MessageBody=first["Body"])  # SQS delivers it twice
+
+    while queues.deliver():
+        pass
+
+    job = store.get_job(job_id)
+    assert (job.status, store.result_of(job)) == ("succeeded", "both slices") and job.error is None
+    assert slices == [1, 2]
+    assert queues.waiting() == 0 and queues.waiting(dlq) == 0
+
+
+def test_only_the_current_token_claims_a_job(aws: None) -> None:
+    job = store.new_job(KINDS["metric"], {})
+    first = store.claim(job.id, 0, lease_seconds=60)
+    assert first.job is not None and store.pause(first.job, first.attempt) and first.job.seq == 1
+
+    assert store.claim(job.id, 0, lease_seconds=60).outcome is store.ClaimOutcome.STALE
+    assert store.claim(job.id, 1, lease_seconds=60).outcome is store.ClaimOutcome.CLAIMED
+    assert store.get_job(job.id).attempts == 2
+
+
+def test_a_dead_letter_fails_only_an_unattended_job_of_its_token(aws: None) -> None:
+    running, stale, lost = (store.new_job(KINDS["metric"], {}) for _ in range(3))
+    store.claim(running.id, 0, lease_seconds=300)  # a worker holds it
+    paused = store.claim(stale.id, 0, lease_seconds=60)
+    assert paused.job is not None and store.pause(paused.job, paused.attempt)  # now at token 1
+    store.claim(lost.id, 0, lease_seconds=-1)  # its worker died, its lease is over
+
+    assert not store.give_up(running.id, 0, "dead letter")
+    assert not store.give_up(stale.id, 0, "dead letter")
+    assert store.give_up(lost.id, 0, "dead letter")
+
+    statuses = [store.get_job(job.id).status for job in (running, stale, lost)]
+    assert statuses == ["running", "queued", "failed"]

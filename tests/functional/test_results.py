@@ -19,7 +19,7 @@ from chalicelib.jobs.registry import KINDS
 
 def test_a_large_result_goes_to_s3_and_comes_back_whole(aws: None) -> None:
     job = store.new_job(KINDS["metric"], {})
-    claim = store.claim(job.id, lease_seconds=60)
+    claim = store.claim(job.id, 0, lease_seconds=60)
     assert claim.job is not None
     big = [{"row": number, "text": "x" * 50} for number in range(10_000)]  # ~0.6 MB of JSON
 
@@ -38,7 +38,7 @@ def expired_job(kind: str, params: dict[str, Any]) -> Job:
     """A succeeded job whose record is past its time to live and whose S3 result is gone: DynamoDB
     deletes expired items lazily (up to days later), S3's lifecycle may already have run."""
     job = store.new_job(KINDS[kind], params)
-    claim = store.claim(job.id, lease_seconds=60)
+    claim = store.claim(job.id, 0, lease_seconds=60)
     assert claim.job is not None
     assert store.succeed(claim.job, claim.attempt, {"rows": ["x" * 1000] * 400}, 1.0)
     stored = store.get_job(job.id)
