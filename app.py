@@ -37,7 +37,7 @@ require_api_key_on_mutations(app, get_settings().api_key_required)
 @app.on_sqs_message(queue=get_settings().jobs_queue, batch_size=1, maximum_concurrency=JOBS_MAX_CONCURRENCY)
 def run_jobs(event: SQSEvent) -> dict[str, Any]:
     """Run each queued job; report the messages to retry (partial batch failure)."""
-    return worker.handle_jobs(event)
+    return worker.handle_jobs(event, event.context)
 
 
 @app.on_sqs_message(queue=get_settings().jobs_dlq, batch_size=10, maximum_concurrency=DEAD_LETTERS_MAX_CONCURRENCY)

@@ -115,9 +115,9 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
         ),
         _LIST,
         Grant(
-            ("sqs:GetQueueUrl", "sqs:SendMessage", *_CONSUME),
+            ("sqs:GetQueueUrl", "sqs:SendMessage", "sqs:ChangeMessageVisibility", *_CONSUME),
             _queue(lambda s: s.jobs_queue),
-            "the event source; aws.queue.send_job when a job continues later",
+            "the event source; aws.queue.send_job when a job continues later; aws.queue.hide of a busy job's message",
         ),
     ),
     "fail_dead_jobs": (

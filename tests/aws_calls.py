@@ -35,6 +35,7 @@ BOTO3: dict[tuple[str, str], set[str]] = {
     ("s3", "upload_file"): {"s3:PutObject", "s3:AbortMultipartUpload"},
     ("sqs", "get_queue_url"): {"sqs:GetQueueUrl"},
     ("sqs", "send_message"): {"sqs:SendMessage"},
+    ("sqs", "change_message_visibility"): {"sqs:ChangeMessageVisibility"},
 }
 # A transaction needs the action of each of its parts.
 TRANSACTION_PARTS = {

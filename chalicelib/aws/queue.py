@@ -1,4 +1,4 @@
-"""The jobs queue (SQS): sending a job's message."""
+"""The jobs queue (SQS): sending a job's message, and delaying one that came too early."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from functools import lru_cache
 
 from chalicelib.aws import clients
 from chalicelib.config import get_settings
+
+MAX_VISIBILITY_SECONDS = 12 * 3600
 
 
 @lru_cache(maxsize=8)
@@ -21,4 +23,13 @@ def send_job(job_id: str, kind: str, seq: int, delay_seconds: int = 0) -> None:
     body = json.dumps({"job_id": job_id, "kind": kind, "seq": seq})
     clients.sqs().send_message(
         QueueUrl=queue_url(get_settings().jobs_queue), MessageBody=body, DelaySeconds=delay_seconds
+    )
+
+
+def hide(receipt_handle: str, seconds: int) -> None:
+    """Keep a received message of the jobs queue out of sight ``seconds`` more (SQS allows 12 hours)."""
+    clients.sqs().change_message_visibility(
+        QueueUrl=queue_url(get_settings().jobs_queue),
+        ReceiptHandle=receipt_handle,
+        VisibilityTimeout=max(0, min(seconds, MAX_VISIBILITY_SECONDS)),
     )

@@ -12,16 +12,20 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from botocore.exceptions import BotoCoreError, ClientError
+
+from chalicelib import clock
 from chalicelib.aws import queue
 from chalicelib.aws.transient import is_transient
 from chalicelib.config import get_settings
 from chalicelib.errors import ContinueLater, RetryableJobError
-from chalicelib.jobs import store
+from chalicelib.jobs import invocation, store
 from chalicelib.jobs.kind import Progress
 from chalicelib.jobs.model import Job
 from chalicelib.jobs.registry import get_kind
@@ -63,35 +67,62 @@ def receive_count(message: Message) -> int:
     return int(message.to_dict().get("attributes", {}).get("ApproximateReceiveCount", "1"))
 
 
-def handle_jobs(messages: Iterable[Message]) -> dict[str, list[dict[str, str]]]:
-    """Process a batch; return the ids of the messages SQS should deliver again."""
+def handle_jobs(messages: Iterable[Message], context: Any = None) -> dict[str, list[dict[str, str]]]:
+    """Process a batch within the invocation's time (``context``: Lambda's, whose
+    ``get_remaining_time_in_millis`` tells; None in some tests: no deadline); return the ids of
+    the messages SQS should deliver again."""
     failures = []
-    for message in messages:
-        try:
-            done = process(message.body, receive_count(message))
-        except Exception:  # infrastructure trouble (DynamoDB, S3): let the queue retry
-            log.exception("message %s will be retried", message.to_dict().get("messageId"))
-            done = False
-        if not done:
-            failures.append({"itemIdentifier": str(message.to_dict()["messageId"])})
+    with invocation.running(None if context is None else int(context.get_remaining_time_in_millis())):
+        for message in messages:
+            try:
+                done = process(message)
+            except Exception:  # infrastructure trouble (DynamoDB, S3): let the queue retry
+                log.exception("message %s will be retried", message.to_dict().get("messageId"))
+                done = False
+            if not done:
+                failures.append({"itemIdentifier": str(message.to_dict()["messageId"])})
     return {"batchItemFailures": failures}
 
 
-def process(body: str, deliveries: int = 1) -> bool:
+def lease_seconds() -> float:
+    """The claim's lease: until Lambda kills this invocation, so that it is over before SQS can
+    deliver the message again (the function's timeout is below the visibility timeout). Never
+    longer than the visibility timeout (outside an invocation: no deadline)."""
+    return min(invocation.remaining_seconds(), get_settings().visibility_timeout)
+
+
+def process(message: Message) -> bool:
     """Run the job a message names. True when the message is done with (acknowledge it)."""
-    ticket = ticket_of(body)
+    ticket = ticket_of(message.body)
     if ticket is None:
-        log.error("dropping a message that names no job: %.200s", body)
+        log.error("dropping a message that names no job: %.200s", message.body)
         return True
-    claim = store.claim(ticket.job_id, ticket.seq, lease_seconds=get_settings().visibility_timeout)
+    claim = store.claim(ticket.job_id, ticket.seq, lease_seconds=lease_seconds())
     if claim.outcome is store.ClaimOutcome.BUSY:
+        _come_back_after_the_lease(message, claim.job)
         return False
     if claim.outcome is store.ClaimOutcome.STALE:
         log.info("job %s: a stale message (token %s) acknowledged", ticket.job_id, ticket.seq)
         return True
     if claim.outcome is not store.ClaimOutcome.CLAIMED or claim.job is None:
         return True
-    return _run(claim.job, claim.attempt, last_delivery=deliveries >= get_settings().max_receive_count)
+    last_delivery = receive_count(message) >= get_settings().max_receive_count
+    return _run(claim.job, claim.attempt, last_delivery=last_delivery)
+
+
+def _come_back_after_the_lease(message: Message, job: Job | None) -> None:
+    """Keep a message whose job runs under another worker's live lease out of sight until the
+    lease ends: it would only find the job busy again, and spend one of its few receives."""
+    handle = message.to_dict().get("receiptHandle")
+    if job is None or not job.lease_until or not handle:
+        return
+    seconds = math.ceil((clock.parse_iso(job.lease_until) - clock.now()).total_seconds()) + 1
+    if seconds <= 1:
+        return
+    try:
+        queue.hide(str(handle), seconds)
+    except (BotoCoreError, ClientError):
+        log.warning("job %s: could not delay a busy message; it comes back sooner", job.id, exc_info=True)
 
 
 def _run(job: Job, attempt: int, last_delivery: bool) -> bool:

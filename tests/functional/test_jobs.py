@@ -7,6 +7,7 @@ import json
 import time
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -14,12 +15,15 @@ from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeou
 from chalice.test import Client
 from pynamodb.exceptions import UpdateError
 
+from app import run_jobs
+from chalicelib import clock
 from chalicelib.config import get_settings
 from chalicelib.errors import ContinueLater, RetryableJobError
 from chalicelib.jobs import store
 from chalicelib.jobs.kind import Params, Progress
 from chalicelib.jobs.model import Job
 from chalicelib.jobs.registry import KINDS
+from infra.local.lambda_runner import to_record
 from tests.functional.delivery import Queues
 
 
@@ -439,3 +443,71 @@ def test_a_dead_letter_fails_only_an_unattended_job_of_its_token(aws: None) -> N
 
     statuses = [store.get_job(job.id).status for job in (running, stale, lost)]
     assert statuses == ["running", "queued", "failed"]
+
+
+class Killed(BaseException):
+    """Lambda ending an invocation at its timeout: nothing in the handler can catch it."""
+
+
+class Context:
+    """Lambda's context, as much as the worker reads: the time left."""
+
+    def __init__(self, remaining_ms: int) -> None:
+        self.remaining_ms = remaining_ms
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.remaining_ms
+
+
+def invoke_run_jobs(queues: Queues, context: Context) -> None:
+    """Receive one message and hand it to run_jobs as Lambda would; delete it if it succeeded."""
+    url = queues.url(get_settings().jobs_queue)
+    [message] = queues.sqs.receive_message(QueueUrl=url, AttributeNames=["All"])["Messages"]
+    event = {"Records": [to_record(message, "arn:aws:sqs:us-east-1:123456789012:jobs", "us-east-1")]}
+    response = run_jobs(event, context)
+    if not response["batchItemFailures"]:
+        queues.sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+
+
+def test_after_a_crash_the_redelivery_finds_the_lease_over_and_runs_the_job(
+    client: Client, queues: Queues, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The worker is killed at its timeout (100 s). SQS delivers the message again when its
+    # visibility timeout (120 s) has passed since it was received: the lease must be over by then.
+    runs: list[str] = []
+
+    def run(params: Params, progress: Progress) -> str:
+        runs.append("run")
+        if len(runs) == 1:
+            raise Killed
+        return "second time lucky"
+
+    monkeypatch.setitem(KINDS, "metric", replace(KINDS["metric"], run=run))
+    queues.retry_at_once()
+    job_id = launch(client)
+    received = clock.now()
+    monkeypatch.setattr(clock, "now", lambda: received)
+    with pytest.raises(Killed):
+        invoke_run_jobs(queues, Context(remaining_ms=100_000))
+    assert store.get_job(job_id).status == "running"
+
+    redelivered = received + timedelta(seconds=get_settings().visibility_timeout)
+    monkeypatch.setattr(clock, "now", lambda: redelivered)
+    invoke_run_jobs(queues, Context(remaining_ms=100_000))
+
+    job = store.get_job(job_id)
+    assert (job.status, job.attempts, store.result_of(job)) == ("succeeded", 2, "second time lucky")
+    assert queues.waiting() == 0
+
+
+def test_a_message_that_finds_its_job_busy_comes_back_when_the_lease_ends_not_before(
+    client: Client, queues: Queues, metric_calls: list[str]
+) -> None:
+    job_id = launch(client)
+    store.claim(job_id, 0, lease_seconds=300)  # another worker holds it for 5 more minutes
+    queues.retry_at_once()  # without more, a message not acknowledged would be back at once
+
+    assert queues.deliver() == 1
+    assert queues.deliver() == 0  # hidden until the lease ends: no receive spent for nothing
+
+    assert queues.waiting() == 1 and metric_calls == []
