@@ -131,7 +131,7 @@ def _run(job: Job, attempt: int, last_delivery: bool) -> bool:
         kind = get_kind(job.kind)
         result = kind.run(dict(job.params or {}), _progress_reporter(job, attempt))
     except ContinueLater as exc:
-        if store.pause(job, attempt):  # a new token: the next slice's message carries it
+        if store.pause(job, attempt, exc.delay_seconds):  # a new token: the next slice's message carries it
             queue.send_job(job.id, job.kind, int(job.seq), exc.delay_seconds)
         log.info("job %s continues in %s s: %s", job.id, exc.delay_seconds, exc)
         return True

@@ -117,3 +117,13 @@ def test_an_api_key_and_usage_plan_exist_where_the_stage_requires_a_key(stage_na
     assert stage(stage_name).settings.api_key_required is with_key
     assert ("ApiKey" in template["Resources"]) is with_key
     assert ("UsagePlanKey" in template["Resources"]) is with_key
+
+
+@pytest.mark.parametrize("stage_name", STAGES)
+def test_the_sweeper_waits_for_the_queue_to_redeliver_first(stage_name):
+    # A message that comes back after its visibility timeout (or a lease that ends with its
+    # worker's timeout) must find the job before the sweeper sends its message again.
+    current = stage(stage_name)
+    settings = current.settings
+    assert settings.sweep_grace_seconds > settings.visibility_timeout > current.functions["run_jobs"].timeout
+    assert settings.sweep_max_resends >= 1
