@@ -130,6 +130,7 @@ def _run(job: Job, attempt: int, last_delivery: bool) -> bool:
     try:
         kind = get_kind(job.kind)
         result = kind.run(dict(job.params or {}), _progress_reporter(job, attempt))
+        stored = store.succeed(job, attempt, result, time.perf_counter() - started)
     except ContinueLater as exc:
         if store.pause(job, attempt, exc.delay_seconds):  # a new token: the next slice's message carries it
             queue.send_job(job.id, job.kind, int(job.seq), exc.delay_seconds)
@@ -144,7 +145,7 @@ def _run(job: Job, attempt: int, last_delivery: bool) -> bool:
         log.exception("job %s failed", job.id)
         store.fail(job, attempt, describe(exc), time.perf_counter() - started)
         return True
-    if not store.succeed(job, attempt, result, time.perf_counter() - started):
+    if not stored:
         log.warning("job %s attempt %s finished after losing its claim; result discarded", job.id, attempt)
     return True
 
@@ -173,7 +174,13 @@ def _progress_reporter(job: Job, attempt: int) -> Progress:
         nonlocal last
         if time.monotonic() - last >= PROGRESS_INTERVAL:
             last = time.monotonic()
-            store.set_progress(job, attempt, min(max(fraction, 0.0), 1.0))
+            try:
+                store.set_progress(job, attempt, min(max(fraction, 0.0), 1.0))
+            except Exception as exc:
+                if not is_transient(exc):
+                    raise
+                # Progress is for people watching: a throttled write is skipped, not worth the job.
+                log.warning("job %s: progress not written: %s", job.id, describe(exc))
 
     return report
 

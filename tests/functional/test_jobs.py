@@ -19,7 +19,7 @@ from app import run_jobs
 from chalicelib import clock
 from chalicelib.config import get_settings
 from chalicelib.errors import ContinueLater, RetryableJobError
-from chalicelib.jobs import store
+from chalicelib.jobs import results, store
 from chalicelib.jobs.kind import Params, Progress
 from chalicelib.jobs.model import Job
 from chalicelib.jobs.registry import KINDS
@@ -280,21 +280,15 @@ def throttled(operation: str = "UpdateItem") -> ClientError:
 def test_a_throttled_write_inside_a_job_releases_it_and_the_next_delivery_finishes_it(
     client: Client, queues: Queues, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # A progress write throttled once (PynamoDB wraps botocore's error): the job is not failed for
-    # good, it goes back to queued and the redelivery computes it.
+    # The job's own write (a ledger or limiter write) throttled once, PynamoDB wrapping botocore's
+    # error: the job is not failed for good, it goes back to queued and the redelivery computes it.
     throttle_once = [UpdateError("Failed to update item", throttled())]
-    real_progress = store.set_progress
-
-    def set_progress(job: Job, attempt: int, fraction: float) -> bool:
-        if throttle_once:
-            raise throttle_once.pop()
-        return real_progress(job, attempt, fraction)
 
     def run(params: Params, progress: Progress) -> str:
-        progress(0.5)
+        if throttle_once:
+            raise throttle_once.pop()
         return "done"
 
-    monkeypatch.setattr(store, "set_progress", set_progress)
     monkeypatch.setitem(KINDS, "metric", replace(KINDS["metric"], run=run))
     queues.retry_at_once()
     job_id = launch(client)
@@ -307,6 +301,55 @@ def test_a_throttled_write_inside_a_job_releases_it_and_the_next_delivery_finish
     job = store.get_job(job_id)
     assert (job.status, job.attempts, store.result_of(job)) == ("succeeded", 2, "done")
     assert queues.waiting() == 0
+
+
+def test_a_throttled_result_write_releases_the_job_too(
+    client: Client, queues: Queues, monkeypatch: pytest.MonkeyPatch, metric_calls: list[str]
+) -> None:
+    throttle_once = [aws_error("SlowDown", 503, "PutObject")]
+    real_store = results.store
+
+    def store_result(job_id: str, result: Any) -> results.StoredResult:
+        if throttle_once:
+            raise throttle_once.pop()
+        return real_store(job_id, result)
+
+    monkeypatch.setattr(results, "store", store_result)
+    queues.retry_at_once()
+    job_id = launch(client)
+
+    queues.deliver()
+    assert store.get_job(job_id).status == "queued"
+    queues.deliver()
+
+    job = store.get_job(job_id)
+    assert (job.status, job.attempts, store.result_of(job)) == ("succeeded", 2, "result-2")
+
+
+def test_a_throttled_progress_write_is_skipped_and_the_job_runs_on(
+    client: Client, queues: Queues, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Progress is for people watching: a throttled progress write must not cost the computation.
+    real_progress = store.set_progress
+    throttle_once = [UpdateError("Failed to update item", throttled())]
+
+    def set_progress(job: Job, attempt: int, fraction: float) -> bool:
+        if throttle_once:
+            raise throttle_once.pop()
+        return real_progress(job, attempt, fraction)
+
+    def run(params: Params, progress: Progress) -> str:
+        progress(0.5)
+        return "done"
+
+    monkeypatch.setattr(store, "set_progress", set_progress)
+    monkeypatch.setitem(KINDS, "metric", replace(KINDS["metric"], run=run))
+    job_id = launch(client)
+
+    queues.deliver()
+
+    job = store.get_job(job_id)
+    assert (job.status, job.attempts, store.result_of(job), throttle_once) == ("succeeded", 1, "done", [])
 
 
 @pytest.mark.parametrize(
