@@ -1,11 +1,12 @@
 """The worker: what the SQS-triggered Lambda does with each message of the jobs queue.
 
-Each message names a job. The worker claims it (a conditional write), runs its kind's
-function, and stores the outcome. It answers with the messages to deliver again
+Each message names a job and its token (``{"job_id", "kind", "seq"}``). The worker claims the job
+(a conditional write, for the current token only), runs its kind's function within the
+invocation's time, and stores the outcome. It answers with the messages to deliver again
 (``batchItemFailures``): only transient trouble is retried (``RetryableJobError``, or an AWS
 error that botocore counts as throttling, a 5xx or a lost connection); a job whose function
-raised anything else is failed for good and its message acknowledged. Messages that keep failing go to the
-dead-letter queue, whose handler fails their jobs.
+raised anything else is failed for good and its message acknowledged. Messages that keep failing
+go to the dead-letter queue, whose handler fails their jobs if no worker holds them.
 """
 
 from __future__ import annotations
