@@ -131,7 +131,11 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
             _table(_jobs),
             "jobs.sweeper reads each overdue job; jobs.store.resent and abandon",
         ),
-        Grant(("sqs:GetQueueUrl", "sqs:SendMessage"), _queue(lambda s: s.jobs_queue), "aws.queue.send_job again"),
+        Grant(
+            ("sqs:GetQueueUrl", "sqs:SendMessage", "sqs:GetQueueAttributes"),
+            _queue(lambda s: s.jobs_queue),
+            "aws.queue.send_job again; aws.queue.waiting (a backlog postpones queued jobs)",
+        ),
     ),
 }
 

@@ -37,6 +37,7 @@ BOTO3: dict[tuple[str, str], set[str]] = {
     ("sqs", "get_queue_url"): {"sqs:GetQueueUrl"},
     ("sqs", "send_message"): {"sqs:SendMessage"},
     ("sqs", "change_message_visibility"): {"sqs:ChangeMessageVisibility"},
+    ("sqs", "get_queue_attributes"): {"sqs:GetQueueAttributes"},
 }
 # A transaction needs the action of each of its parts.
 TRANSACTION_PARTS = {

@@ -1,4 +1,4 @@
-"""The jobs queue (SQS): sending a job's message, and delaying one that came too early."""
+"""The jobs queue (SQS): sending a job's message, delaying one that came too early, its length."""
 
 from __future__ import annotations
 
@@ -33,3 +33,12 @@ def hide(receipt_handle: str, seconds: int) -> None:
         ReceiptHandle=receipt_handle,
         VisibilityTimeout=max(0, min(seconds, MAX_VISIBILITY_SECONDS)),
     )
+
+
+def waiting() -> int:
+    """Messages in the jobs queue that no worker has received yet (SQS's approximate count;
+    delayed and in-flight messages are not counted)."""
+    attributes = clients.sqs().get_queue_attributes(
+        QueueUrl=queue_url(get_settings().jobs_queue), AttributeNames=["ApproximateNumberOfMessages"]
+    )["Attributes"]
+    return int(attributes.get("ApproximateNumberOfMessages", "0"))

@@ -7,6 +7,11 @@ API died before sending it, or SQS let it expire). The sweeper finds such jobs o
 (no Scan), sends their message again with the current token (the conditional claim makes a
 needless one harmless), and fails a job with a reason once its message was sent again
 ``sweep_max_resends`` times for the same slice.
+
+A queued job's message may also just be waiting behind a backlog (all workers busy for longer
+than the grace period): while the queue holds messages no worker has received yet, queued jobs
+are left for a later run, so a long backlog never fails a healthy job. Running jobs whose lease
+is over are swept regardless.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib import clock
@@ -35,17 +41,18 @@ class Swept:
 
     resent: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    postponed: int = 0  # queued jobs left alone while the queue has a backlog
     errors: int = 0
 
     def as_dict(self) -> dict[str, Any]:
-        return {"resent": self.resent, "failed": self.failed, "errors": self.errors}
+        return {"resent": self.resent, "failed": self.failed, "postponed": self.postponed, "errors": self.errors}
 
 
 def handle_schedule(context: Any = None) -> dict[str, Any]:
     """The scheduled run, within the invocation's time (``context``: Lambda's; None: no deadline)."""
     with invocation.running(None if context is None else int(context.get_remaining_time_in_millis())):
         swept = sweep(clock.now())
-    if swept.resent or swept.failed or swept.errors:
+    if swept.resent or swept.failed or swept.postponed or swept.errors:
         log.warning("sweep: %s", swept.as_dict())
     return swept.as_dict()
 
@@ -54,18 +61,28 @@ def sweep(moment: datetime) -> Swept:
     """Send again, or fail, every open job overdue at ``moment``. One job's trouble (a throttled
     write) is logged and left for the next run; it does not stop the others."""
     swept = Swept()
+    backlog = _backlog()
     for job_id in store.overdue(moment):
         if invocation.remaining_seconds() < MARGIN_SECONDS:
             break
         try:
-            _sweep_one(job_id, moment, swept)
+            _sweep_one(job_id, moment, swept, backlog)
         except Exception:
             log.exception("sweep: job %s left for the next run", job_id)
             swept.errors += 1
     return swept
 
 
-def _sweep_one(job_id: str, moment: datetime, swept: Swept) -> None:
+def _backlog() -> bool:
+    """Whether the jobs queue holds messages no worker has received yet (if it cannot tell: yes)."""
+    try:
+        return queue.waiting() > 0
+    except (BotoCoreError, ClientError):
+        log.warning("sweep: the queue's length is unknown; queued jobs are left for the next run", exc_info=True)
+        return True
+
+
+def _sweep_one(job_id: str, moment: datetime, swept: Swept, backlog: bool) -> None:
     try:
         job = Job.get(job_id, consistent_read=True)
     except DoesNotExist:
@@ -75,6 +92,9 @@ def _sweep_one(job_id: str, moment: datetime, swept: Swept) -> None:
         return  # the index lags behind the table: the job moved on
     if job.status == RUNNING and job.lease_until and job.lease_until >= now:
         return  # a worker holds it
+    if job.status == QUEUED and backlog:
+        swept.postponed += 1  # its message may be waiting in the queue
+        return
     resends = int(job.resends or 0)
     if resends >= get_settings().sweep_max_resends:
         reason = f"gave up: its message was lost; sent again {resends} times and no worker finished it"

@@ -128,8 +128,12 @@ def test_a_healthy_job_is_left_alone_and_a_needless_resend_runs_nothing_twice(
     response = client.http.post("/launch")
     assert response.status_code == 202
     [job] = [store.get_job(job.id) for job in Job.by_kind.query("metric")]
-    # Its message is still waiting (a long backlog): the sweeper sends another.
+    # Its message was received but not yet run (a throttled invocation, say): the sweeper cannot
+    # tell it from a lost one, and sends another.
+    url = queues.url(get_settings().jobs_queue)
+    [held] = queues.sqs.receive_message(QueueUrl=url, VisibilityTimeout=600)["Messages"]
     sweep_at(monkeypatch, clock.parse_iso(job.created_at) + grace() + timedelta(seconds=1))
+    queues.sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=held["ReceiptHandle"], VisibilityTimeout=0)
     assert queues.waiting() == 2
 
     while queues.deliver():
@@ -139,3 +143,26 @@ def test_a_healthy_job_is_left_alone_and_a_needless_resend_runs_nothing_twice(
     assert (final.status, final.attempts, runs) == ("succeeded", 1, ["run"])
     sweep_at(monkeypatch, clock.now() + 10 * grace())  # a finished job is no longer swept
     assert queues.waiting() == 0
+
+
+def test_a_queued_job_waiting_behind_a_backlog_is_neither_sent_again_nor_failed(
+    client: Client, queues: Queues, monkeypatch: pytest.MonkeyPatch, runs: list[str]
+) -> None:
+    # 20 workers busy for an hour: messages wait in the queue longer than the grace period. The
+    # job's message may be among them, so it is not lost: the sweeper waits for the queue to drain.
+    for _ in range(3):
+        assert client.http.post("/launch").status_code == 202
+    job = store.new_job(KINDS["metric"], {})  # and one whose message was lost
+    moment = clock.parse_iso(job.created_at)
+
+    for _ in range(get_settings().sweep_max_resends + 2):
+        moment += grace() + timedelta(seconds=1)
+        sweep_at(monkeypatch, moment)
+    assert store.get_job(job.id).status == "queued" and queues.waiting() == 3
+
+    while queues.deliver():  # the backlog drains; the lost message is sent again at the next sweep
+        pass
+    sweep_at(monkeypatch, moment + timedelta(seconds=1))
+    assert queues.deliver() == 1
+
+    assert store.get_job(job.id).status == "succeeded" and len(runs) == 4
