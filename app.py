@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice.app import Chalice, SQSEvent
+from chalice.app import Chalice, CloudWatchEvent, Rate, SQSEvent
 
 from chalicelib.access import require_api_key_on_mutations
 from chalicelib.api import calculations, docs, health, imports, jobs, logs, metric, reports, web
 from chalicelib.config import get_settings
-from chalicelib.jobs import worker
+from chalicelib.jobs import sweeper, worker
 
 JOBS_MAX_CONCURRENCY = 20
 DEAD_LETTERS_MAX_CONCURRENCY = 2  # the lowest Lambda allows; dead letters are rare and quick
@@ -37,10 +37,17 @@ require_api_key_on_mutations(app, get_settings().api_key_required)
 @app.on_sqs_message(queue=get_settings().jobs_queue, batch_size=1, maximum_concurrency=JOBS_MAX_CONCURRENCY)
 def run_jobs(event: SQSEvent) -> dict[str, Any]:
     """Run each queued job; report the messages to retry (partial batch failure)."""
-    return worker.handle_jobs(event)
+    return worker.handle_jobs(event, event.context)
 
 
 @app.on_sqs_message(queue=get_settings().jobs_dlq, batch_size=10, maximum_concurrency=DEAD_LETTERS_MAX_CONCURRENCY)
-def fail_dead_jobs(event: SQSEvent) -> None:
-    """Fail the jobs whose messages were dead-lettered."""
-    worker.handle_dead_letters(event)
+def fail_dead_jobs(event: SQSEvent) -> dict[str, Any]:
+    """Fail the jobs whose messages were dead-lettered; report the dead letters to retry."""
+    return worker.handle_dead_letters(event)
+
+
+# Lost messages: a job written but never queued, or whose message expired, would stay open forever.
+@app.schedule(Rate(get_settings().sweep_minutes, unit=Rate.MINUTES))
+def sweep_jobs(event: CloudWatchEvent) -> dict[str, Any]:
+    """Send again the message of each job overdue in queued or running; fail it after a few tries."""
+    return sweeper.handle_schedule(event.context)

@@ -37,6 +37,14 @@ class Settings:
     # Jobs and their import rows are deleted by DynamoDB's time to live this many days after their
     # creation; their files in S3 by the bucket's lifecycle (infra/resources.py).
     retention_days: int = 30
+    # The sweeper (a scheduled Lambda, every ``sweep_minutes``) sends a job's message again when the
+    # job is still queued this many seconds after it was queued (or released, or its slice's
+    # delay ended), or still running this long after its lease ended: its message must be lost.
+    # It must exceed the visibility timeout, so that a redelivery, not the sweeper, comes first.
+    sweep_grace_seconds: int = 600
+    # Messages sent again for one slice of a job before the sweeper fails it with a reason.
+    sweep_max_resends: int = 3
+    sweep_minutes: int = 5
     # The mutating (POST) routes need an API key (``x-api-key``): on in the deployed stages.
     # Read when the app is built, so ``chalice package``/``deploy`` see the stage's value.
     api_key_required: bool = False
@@ -109,6 +117,9 @@ def settings_from(environ: Mapping[str, str]) -> Settings:
         import_slice_seconds=_int_env(environ, "IMPORT_SLICE_SECONDS", 60),
         posts_max_wait=_int_env(environ, "POSTS_MAX_WAIT", 10),
         retention_days=_int_env(environ, "RETENTION_DAYS", 30),
+        sweep_grace_seconds=_int_env(environ, "SWEEP_GRACE_SECONDS", 600),
+        sweep_max_resends=_int_env(environ, "SWEEP_MAX_RESENDS", 3),
+        sweep_minutes=_int_env(environ, "SWEEP_MINUTES", 5),
         api_key_required=_bool_env(environ, "API_KEY_REQUIRED"),
     )
 

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from chalicelib.config import Settings
-from chalicelib.jobs.model import KIND_INDEX
+from chalicelib.jobs.model import KIND_INDEX, OPEN_INDEX
 from chalicelib.records.query import USER_INDEX
 from chalicelib.records.tables import TABLES
 from infra.stages import CHALICE_DIR, STAGES, Function, stage
@@ -115,14 +115,27 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
         ),
         _LIST,
         Grant(
-            ("sqs:GetQueueUrl", "sqs:SendMessage", *_CONSUME),
+            ("sqs:GetQueueUrl", "sqs:SendMessage", "sqs:ChangeMessageVisibility", *_CONSUME),
             _queue(lambda s: s.jobs_queue),
-            "the event source; aws.queue.send_job when a job continues later",
+            "the event source; aws.queue.send_job when a job continues later; aws.queue.hide of a busy job's message",
         ),
     ),
     "fail_dead_jobs": (
         Grant(("dynamodb:UpdateItem",), _table(_jobs), "jobs.store.give_up"),
         Grant(_CONSUME, _queue(lambda s: s.jobs_dlq), "the event source"),
+    ),
+    "sweep_jobs": (
+        Grant(("dynamodb:Query",), _index(_jobs, OPEN_INDEX), "jobs.store.overdue: open jobs past due"),
+        Grant(
+            ("dynamodb:GetItem", "dynamodb:UpdateItem"),
+            _table(_jobs),
+            "jobs.sweeper reads each overdue job; jobs.store.resent and abandon",
+        ),
+        Grant(
+            ("sqs:GetQueueUrl", "sqs:SendMessage", "sqs:GetQueueAttributes"),
+            _queue(lambda s: s.jobs_queue),
+            "aws.queue.send_job again; aws.queue.waiting (a backlog postpones queued jobs)",
+        ),
     ),
 }
 

@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from chalicelib.config import Settings
-from chalicelib.jobs.model import KIND_INDEX, LISTED
+from chalicelib.jobs.model import KIND_INDEX, LISTED, OPEN_INDEX
 from chalicelib.records.query import USER_INDEX
 from chalicelib.records.tables import TABLES
 
@@ -41,14 +41,20 @@ def table_definitions(settings: Settings) -> list[dict[str, Any]]:
     """``CreateTable`` requests, on-demand billing."""
     jobs = {
         "TableName": settings.jobs_table,
-        "AttributeDefinitions": _string_keys("id", "kind", "created_key"),
+        "AttributeDefinitions": _string_keys("id", "kind", "created_key", "open_key", "due_at"),
         "KeySchema": _key("id"),
         "GlobalSecondaryIndexes": [
             {
                 "IndexName": KIND_INDEX,
                 "KeySchema": _key("kind", "created_key"),
                 "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": list(LISTED)},
-            }
+            },
+            {
+                # Sparse: only open jobs have ``open_key``; the sweeper's range query on ``due_at``.
+                "IndexName": OPEN_INDEX,
+                "KeySchema": _key("open_key", "due_at"),
+                "Projection": {"ProjectionType": "KEYS_ONLY"},
+            },
         ],
     }
     datasets = {
@@ -128,9 +134,28 @@ def _ensure_table(dynamodb: Any, request: dict[str, Any]) -> str:
     try:
         dynamodb.create_table(**request)
     except dynamodb.exceptions.ResourceInUseException:
-        return f"table {name}: exists"
+        return _ensure_indexes(dynamodb, request)
     dynamodb.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
     return f"table {name}: created"
+
+
+def _ensure_indexes(dynamodb: Any, request: dict[str, Any]) -> str:
+    """Add the indexes an existing table lacks (one per call, as DynamoDB allows; it builds them
+    in the background, and queries on one answer once it is active)."""
+    name = request["TableName"]
+    existing = {
+        index["IndexName"]
+        for index in dynamodb.describe_table(TableName=name)["Table"].get("GlobalSecondaryIndexes", [])
+    }
+    missing = [index for index in request.get("GlobalSecondaryIndexes", []) if index["IndexName"] not in existing]
+    if not missing:
+        return f"table {name}: exists"
+    dynamodb.update_table(
+        TableName=name,
+        AttributeDefinitions=request["AttributeDefinitions"],
+        GlobalSecondaryIndexUpdates=[{"Create": missing[0]}],
+    )
+    return f"table {name}: exists, index {missing[0]['IndexName']} being added (run again for more)"
 
 
 def _ensure_ttl(dynamodb: Any, table: str) -> str:

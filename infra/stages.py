@@ -17,9 +17,10 @@ ROOT = Path(__file__).resolve().parents[1]
 CHALICE_DIR = ROOT / ".chalice"
 CONFIG = CHALICE_DIR / "config.json"
 STAGES = ("local", "dev", "prod")
-# Chalice's names for the Lambda functions: the API's handler, then the SQS handlers in app.py.
+# Chalice's names for the Lambda functions: the API's handler, then the SQS and scheduled handlers
+# in app.py.
 API = "api_handler"
-FUNCTIONS = (API, "run_jobs", "fail_dead_jobs")
+FUNCTIONS = (API, "run_jobs", "fail_dead_jobs", "sweep_jobs")
 
 
 def _config() -> dict[str, Any]:

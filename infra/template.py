@@ -2,8 +2,8 @@
 
 Chalice writes the functions, their roles, the API and the SQS event sources; this adds what it
 cannot: the tables (from ``infra.resources``, so provisioning and the stack cannot differ), the
-queues with their redrive, the private bucket, ``ReportBatchItemFailures`` on the jobs' event
-source, the worker's scratch disk, and the API key with its usage plan. Chalice merges dicts key
+queues with their redrive, the private bucket, ``ReportBatchItemFailures`` on both queues' event
+sources, the worker's scratch disk, and the API key with its usage plan. Chalice merges dicts key
 by key, so the entries under ``RunJobs`` below extend the function Chalice generates.
 
 ``python -m infra.template STAGE OUT`` writes it for one stage (``make package`` does).
@@ -33,6 +33,7 @@ API_STAGE_NAME = "api"
 WORKER_RESOURCE = "RunJobs"
 WORKER_EVENT = "RunJobsSqsEventSource"
 DEAD_LETTERS_RESOURCE = "FailDeadJobs"
+DEAD_LETTERS_EVENT = "FailDeadJobsSqsEventSource"
 # A report needs about twice its input plus its output on disk: 4 GB holds a 1 GB report.
 WORKER_SCRATCH_MB = 4096
 # Per API key: enough for people and scripts, low enough to stop a runaway client.
@@ -166,7 +167,12 @@ def functions() -> dict[str, Any]:
                 "Events": {WORKER_EVENT: {"Properties": {"FunctionResponseTypes": ["ReportBatchItemFailures"]}}},
             },
         },
-        DEAD_LETTERS_RESOURCE: {"DependsOn": ["JobsDeadLetterQueue"]},
+        DEAD_LETTERS_RESOURCE: {
+            "DependsOn": ["JobsDeadLetterQueue"],
+            "Properties": {
+                "Events": {DEAD_LETTERS_EVENT: {"Properties": {"FunctionResponseTypes": ["ReportBatchItemFailures"]}}}
+            },
+        },
     }
 
 

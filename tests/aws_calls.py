@@ -4,7 +4,8 @@ Two kinds of calls are recognised:
 - boto3, through ``chalicelib.aws.clients``: ``clients.dynamodb().put_item(...)``, or a name
   bound to such a client (``client = clients.dynamodb()``), or a paginator it made;
 - PynamoDB models (classes deriving from ``Model``): ``Job.get(...)``, ``job.save(...)``,
-  ``job.update(actions=...)`` and the like, in modules that define or import a model.
+  ``job.update(actions=...)``, ``Job.<index>.query(...)`` and the like, in modules that define or
+  import a model.
 
 ``actions_of(modules)`` maps each call to its IAM actions; ``closure(module)`` follows
 ``chalicelib`` imports, so a function's code is the closure of its entry module.
@@ -35,6 +36,8 @@ BOTO3: dict[tuple[str, str], set[str]] = {
     ("s3", "upload_file"): {"s3:PutObject", "s3:AbortMultipartUpload"},
     ("sqs", "get_queue_url"): {"sqs:GetQueueUrl"},
     ("sqs", "send_message"): {"sqs:SendMessage"},
+    ("sqs", "change_message_visibility"): {"sqs:ChangeMessageVisibility"},
+    ("sqs", "get_queue_attributes"): {"sqs:GetQueueAttributes"},
 }
 # A transaction needs the action of each of its parts.
 TRANSACTION_PARTS = {
@@ -169,6 +172,10 @@ def _pynamodb_actions(call: ast.Call, models: frozenset[str]) -> set[str]:
     assert isinstance(call.func, ast.Attribute)
     method, receiver = call.func.attr, call.func.value
     if isinstance(receiver, ast.Name) and receiver.id in models and method in PYNAMODB_CLASS:
+        return {PYNAMODB_CLASS[method]}
+    # An index of a model: ``Job.by_due.query(...)``.
+    is_index = isinstance(receiver, ast.Attribute) and isinstance(receiver.value, ast.Name)
+    if is_index and receiver.value.id in models and method in ("query", "count", "scan"):  # type: ignore[attr-defined]
         return {PYNAMODB_CLASS[method]}
     if method in PYNAMODB_INSTANCE:
         return {PYNAMODB_INSTANCE[method]}

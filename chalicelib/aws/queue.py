@@ -1,4 +1,4 @@
-"""The jobs queue (SQS): sending a job's message."""
+"""The jobs queue (SQS): sending a job's message, delaying one that came too early, its length."""
 
 from __future__ import annotations
 
@@ -8,15 +8,37 @@ from functools import lru_cache
 from chalicelib.aws import clients
 from chalicelib.config import get_settings
 
+MAX_VISIBILITY_SECONDS = 12 * 3600
+
 
 @lru_cache(maxsize=8)
 def queue_url(name: str) -> str:
     return clients.sqs().get_queue_url(QueueName=name)["QueueUrl"]
 
 
-def send_job(job_id: str, kind: str, delay_seconds: int = 0) -> None:
-    """One message per job; the worker reads the job record, so the message carries only its id."""
-    body = json.dumps({"job_id": job_id, "kind": kind})
+def send_job(job_id: str, kind: str, seq: int, delay_seconds: int = 0) -> None:
+    """One message per job and slice: ``{"job_id", "kind", "seq"}``. The worker reads the job
+    record; ``seq`` is the job's token when sent, so a duplicate of an older slice's message is
+    recognised as stale."""
+    body = json.dumps({"job_id": job_id, "kind": kind, "seq": seq})
     clients.sqs().send_message(
         QueueUrl=queue_url(get_settings().jobs_queue), MessageBody=body, DelaySeconds=delay_seconds
     )
+
+
+def hide(receipt_handle: str, seconds: int) -> None:
+    """Keep a received message of the jobs queue out of sight ``seconds`` more (SQS allows 12 hours)."""
+    clients.sqs().change_message_visibility(
+        QueueUrl=queue_url(get_settings().jobs_queue),
+        ReceiptHandle=receipt_handle,
+        VisibilityTimeout=max(0, min(seconds, MAX_VISIBILITY_SECONDS)),
+    )
+
+
+def waiting() -> int:
+    """Messages in the jobs queue that no worker has received yet (SQS's approximate count;
+    delayed and in-flight messages are not counted)."""
+    attributes = clients.sqs().get_queue_attributes(
+        QueueUrl=queue_url(get_settings().jobs_queue), AttributeNames=["ApproximateNumberOfMessages"]
+    )["Attributes"]
+    return int(attributes.get("ApproximateNumberOfMessages", "0"))

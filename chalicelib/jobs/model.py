@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
+from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
 
 from chalicelib.config import get_settings
@@ -18,6 +18,9 @@ CANCELLED = "cancelled"
 FINISHED = frozenset({SUCCEEDED, FAILED, CANCELLED})
 
 KIND_INDEX = "by_kind"
+OPEN_INDEX = "open_by_due"
+# ``open_key``'s one value: every open job in one index partition, ordered by ``due_at``.
+OPEN = "open"
 # What a listing shows of each job, projected into the index.
 LISTED = ("name", "status", "created_at")
 
@@ -31,6 +34,18 @@ class KindIndex(GlobalSecondaryIndex["Job"]):  # type: ignore[no-untyped-call]
 
     kind = UnicodeAttribute(hash_key=True)
     created_key = UnicodeAttribute(range_key=True)
+
+
+class OpenIndex(GlobalSecondaryIndex["Job"]):  # type: ignore[no-untyped-call]
+    """Open (queued or running) jobs by the time they are due to move on: a sparse index (only jobs
+    with ``open_key`` are in it), so the sweeper finds the overdue ones with one range query."""
+
+    class Meta:
+        index_name = OPEN_INDEX
+        projection = KeysOnlyProjection()
+
+    open_key = UnicodeAttribute(hash_key=True)
+    due_at = UnicodeAttribute(range_key=True)
 
 
 class Job(Model):
@@ -58,14 +73,24 @@ class Job(Model):
     attempts = NumberAttribute(default=0)
     # A running job whose lease has passed may be claimed again (its worker died).
     lease_until = UnicodeAttribute(null=True)
+    # The token of the job's current message: each slice (``pause``) adds 1 and sends a message
+    # carrying the new value; a message with another value is stale and only acknowledged.
+    seq = NumberAttribute(default=0)
     result = JSONAttribute(null=True)
     # Where a result too large for the item lives in S3 (key in the files bucket).
     result_key = UnicodeAttribute(null=True)
     error = UnicodeAttribute(null=True)
     # Seconds since the epoch: DynamoDB's time to live deletes the record after it (RETENTION_DAYS).
     expires_at = NumberAttribute(null=True)
+    # While the job is open (queued or running): ``OPEN``, and when it should have moved on by
+    # (ISO time; set by every transition). Both removed when it finishes: the sweeper's index.
+    open_key = UnicodeAttribute(null=True)
+    due_at = UnicodeAttribute(null=True)
+    # Messages the sweeper sent again for the current slice (reset by ``pause``).
+    resends = NumberAttribute(default=0)
 
     by_kind = KindIndex()
+    open_by_due = OpenIndex()
 
     def status_view(self) -> dict[str, Any]:
         """What a kind's own status endpoint (``/reports/{id}``, ``/imports/{id}``) shows of the job."""

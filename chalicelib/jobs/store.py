@@ -3,19 +3,25 @@ r"""The job state machine: every transition is one conditional write on the job 
     queued --claim--> running --succeed--> succeeded
                          |  \--fail-----> failed
                          \--release--> queued   (transient error: the queue retries)
+    running --pause--> queued                   (a slice is done: seq + 1, a message with the new seq)
     queued | running --give_up--> failed        (the message reached the dead-letter queue)
+    queued | running --resent / abandon--> same / failed   (the sweeper: the message was lost)
 
 A worker's writes are fenced by the attempt number it claimed, so a duplicate delivery, or a
 worker whose lease ran out while another took over, can never store a second result or move a
-finished job back.
+finished job back. Messages are fenced by the job's ``seq`` (the token they carry): the claim and
+``give_up`` hold only for the current one, so a duplicate of an older slice's message is stale.
+While a job is open, every transition also sets when it is due to move on (``due_at``, in the
+sweeper's sparse index); finishing removes it from the index.
 """
 
 from __future__ import annotations
 
 import enum
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
@@ -26,7 +32,7 @@ from chalicelib.config import get_settings
 from chalicelib.errors import NotFound
 from chalicelib.jobs import results
 from chalicelib.jobs.kind import JobKind, Params
-from chalicelib.jobs.model import FAILED, FINISHED, QUEUED, RUNNING, SUCCEEDED, Job
+from chalicelib.jobs.model import FAILED, FINISHED, OPEN, QUEUED, RUNNING, SUCCEEDED, Job
 
 _CONDITION_FAILED = "ConditionalCheckFailedException"
 MAX_KEY_BYTES = 2048  # DynamoDB's limit for a partition key
@@ -37,6 +43,7 @@ class ClaimOutcome(enum.Enum):
     FINISHED = "finished"  # already done: acknowledge the message, run nothing
     BUSY = "busy"  # another delivery is running it: retry the message later
     MISSING = "missing"  # no such job: acknowledge and drop
+    STALE = "stale"  # the message's token is not the job's current one: acknowledge, run nothing
 
 
 @dataclass(frozen=True)
@@ -64,20 +71,42 @@ def new_job(kind: JobKind, params: Params, name: str | None = None) -> Job:
         created_key=f"{stamp}#{job_id}",
         updated_at=stamp,
         expires_at=clock.expiry(get_settings().retention_days),
+        open_key=OPEN,
+        due_at=_due_iso(clock.parse_iso(stamp)),
     )
     job.save(condition=Job.id.does_not_exist())
     return job
 
 
+def _due_iso(moment: datetime) -> str:
+    """When a job that should move on at ``moment`` is overdue: its message must have been lost."""
+    return clock.iso(moment + timedelta(seconds=get_settings().sweep_grace_seconds))
+
+
+def _open_until(moment: datetime) -> list[Any]:
+    """The actions that keep a job in the sweeper's index, due a grace period after ``moment``."""
+    return [Job.open_key.set(OPEN), Job.due_at.set(_due_iso(moment))]
+
+
+def _closed() -> list[Any]:
+    """The actions of finishing: no lease, out of the sweeper's index."""
+    return [Job.lease_until.remove(), Job.open_key.remove(), Job.due_at.remove()]
+
+
 def get_job(job_id: str) -> Job:
     """The job of this id. An id DynamoDB cannot take as a key (empty, over 2,048 bytes, not UTF-8)
-    is not looked up: DynamoDB would answer with an error, not with "no such item"."""
+    is not looked up: DynamoDB would answer with an error, not with "no such item". A record past
+    its time to live is gone too: DynamoDB deletes it lazily (up to days later), while S3's
+    lifecycle may already have deleted its result, so reading it could only half work."""
     if not _storable(job_id):
         raise NotFound(f"job_id: no job with id {job_id[:100]!r}")
     try:
-        return Job.get(job_id, consistent_read=True)
+        job = Job.get(job_id, consistent_read=True)
     except DoesNotExist:
         raise NotFound(f"job_id: no job with id {job_id!r}") from None
+    if job.expires_at is not None and job.expires_at <= clock.now().timestamp():
+        raise NotFound(f"job_id: no job with id {job_id!r} (it expired)")
+    return job
 
 
 def _storable(key: str) -> bool:
@@ -109,25 +138,37 @@ def _conditional_update(job: Job, actions: list[Any], condition: Condition) -> b
     return True
 
 
-def claim(job_id: str, lease_seconds: int) -> Claim:
-    """Move a queued job (or a running one whose lease expired) to running, for this delivery."""
+def _current(seq: int) -> Condition:
+    """The job's token is ``seq`` (records written before tokens existed have none: token 0)."""
+    condition: Condition = Job.seq == seq
+    return (condition | Job.seq.does_not_exist()) if seq == 0 else condition
+
+
+def claim(job_id: str, seq: int, lease_seconds: float) -> Claim:
+    """Move a queued job (or a running one whose lease expired) to running, for this delivery of
+    its current message (token ``seq``)."""
     moment = clock.now()
+    lease_end = moment + timedelta(seconds=lease_seconds)
     job = Job(id=job_id)
     claimable = (Job.status == QUEUED) | ((Job.status == RUNNING) & (Job.lease_until < clock.iso(moment)))
     actions = [
         Job.status.set(RUNNING),
         Job.attempts.add(1),
         Job.started_at.set(clock.iso(moment)),
-        Job.lease_until.set(clock.iso(moment + timedelta(seconds=lease_seconds))),
+        Job.lease_until.set(clock.iso(lease_end)),
+        *_open_until(lease_end),
     ]
-    if _conditional_update(job, actions, Job.id.exists() & claimable):
+    if _conditional_update(job, actions, Job.id.exists() & _current(seq) & claimable):
         return Claim(ClaimOutcome.CLAIMED, job)
     try:
         current = get_job(job_id)
     except NotFound:
         return Claim(ClaimOutcome.MISSING)
-    outcome = ClaimOutcome.FINISHED if current.status in FINISHED else ClaimOutcome.BUSY
-    return Claim(outcome, current)
+    if current.status in FINISHED:
+        return Claim(ClaimOutcome.FINISHED, current)
+    if int(current.seq or 0) != seq:
+        return Claim(ClaimOutcome.STALE, current)
+    return Claim(ClaimOutcome.BUSY, current)
 
 
 def _mine(job: Job, attempt: int) -> Condition:
@@ -148,19 +189,14 @@ def succeed(job: Job, attempt: int, result: Any, duration: float) -> bool:
         Job.progress.set(1),
         Job.duration.set(round(duration, 6)),
         Job.finished_at.set(clock.now_iso()),
-        Job.lease_until.remove(),
+        *_closed(),
     ]
     actions.append(Job.result_key.set(stored.key) if stored.key else Job.result.set(stored.inline))
     return _conditional_update(job, actions, _mine(job, attempt))
 
 
 def fail(job: Job, attempt: int, error: str, duration: float | None = None) -> bool:
-    actions = [
-        Job.status.set(FAILED),
-        Job.error.set(error),
-        Job.finished_at.set(clock.now_iso()),
-        Job.lease_until.remove(),
-    ]
+    actions = [Job.status.set(FAILED), Job.error.set(error), Job.finished_at.set(clock.now_iso()), *_closed()]
     if duration is not None:
         actions.append(Job.duration.set(round(duration, 6)))
     return _conditional_update(job, actions, _mine(job, attempt))
@@ -168,26 +204,62 @@ def fail(job: Job, attempt: int, error: str, duration: float | None = None) -> b
 
 def release(job: Job, attempt: int, error: str) -> bool:
     """Back to queued after a transient error, so the next delivery can claim it."""
-    actions = [Job.status.set(QUEUED), Job.error.set(error), Job.lease_until.remove()]
+    actions = [Job.status.set(QUEUED), Job.error.set(error), Job.lease_until.remove(), *_open_until(clock.now())]
     return _conditional_update(job, actions, _mine(job, attempt))
 
 
-def pause(job: Job, attempt: int) -> bool:
-    """Back to queued between slices of a long job (no error: it is not a failure)."""
-    actions = [Job.status.set(QUEUED), Job.lease_until.remove()]
-    return _conditional_update(job, actions, _mine(job, attempt))
-
-
-def give_up(job_id: str, reason: str) -> bool:
-    """Fail a job whose message was dead-lettered; finished jobs are left as they are."""
-    job = Job(id=job_id)
+def pause(job: Job, attempt: int, delay_seconds: int = 0) -> bool:
+    """Back to queued between slices of a long job (no error: it is not a failure), with a new
+    token (``job.seq`` holds it after the write) for the message of the next slice, which is
+    delivered ``delay_seconds`` from now."""
     actions = [
-        Job.status.set(FAILED),
-        Job.error.set(reason),
-        Job.finished_at.set(clock.now_iso()),
+        Job.status.set(QUEUED),
         Job.lease_until.remove(),
+        Job.seq.add(1),
+        Job.resends.set(0),
+        *_open_until(clock.now() + timedelta(seconds=delay_seconds)),
     ]
-    return _conditional_update(job, actions, Job.id.exists() & Job.status.is_in(QUEUED, RUNNING))
+    return _conditional_update(job, actions, _mine(job, attempt))
+
+
+def give_up(job_id: str, seq: int, reason: str) -> bool:
+    """Fail a job whose current message (token ``seq``) was dead-lettered or could not be sent.
+    Left as they are: finished jobs, jobs whose token moved on (the message was stale), and jobs
+    running under a live lease (their worker holds a message of its own)."""
+    job = Job(id=job_id)
+    actions = [Job.status.set(FAILED), Job.error.set(reason), Job.finished_at.set(clock.now_iso()), *_closed()]
+    unattended = (Job.status == QUEUED) | ((Job.status == RUNNING) & (Job.lease_until < clock.now_iso()))
+    return _conditional_update(job, actions, Job.id.exists() & _current(seq) & unattended)
+
+
+def overdue(moment: datetime) -> Iterator[str]:
+    """The ids of open jobs due before ``moment``, oldest first: one range query on the sparse
+    index (eventually consistent: read each job again before acting on it)."""
+    for entry in Job.open_by_due.query(OPEN, Job.due_at < clock.iso(moment)):
+        yield entry.id
+
+
+def _unchanged(job: Job) -> Condition:
+    """Nobody moved the job since it was read: same status, attempt, token and due time."""
+    condition: Condition = (
+        (Job.status == job.status)
+        & (Job.attempts == job.attempts)
+        & _current(int(job.seq or 0))
+        & (Job.due_at == job.due_at)
+    )
+    return condition
+
+
+def resent(job: Job) -> bool:
+    """Count a re-send of the job's message (due again a grace period from now); False if the job
+    moved on since it was read (then no message must be sent)."""
+    return _conditional_update(job, [Job.resends.add(1), *_open_until(clock.now())], _unchanged(job))
+
+
+def abandon(job: Job, reason: str) -> bool:
+    """Fail an overdue job whose message was sent again too often; False if it moved on."""
+    actions = [Job.status.set(FAILED), Job.error.set(reason), Job.finished_at.set(clock.now_iso()), *_closed()]
+    return _conditional_update(job, actions, _unchanged(job))
 
 
 def result_of(job: Job) -> Any:

@@ -26,9 +26,9 @@ def submit(kind_name: str, raw_params: Mapping[str, Any], name: Any = None) -> J
     params = kind.parse_params(raw_params)
     job = store.new_job(kind, params, name.strip() if name else None)
     try:
-        queue.send_job(job.id, job.kind)
+        queue.send_job(job.id, job.kind, int(job.seq))
     except (BotoCoreError, ClientError) as exc:
         log.exception("could not queue job %s", job.id)
-        store.give_up(job.id, f"could not be queued: {exc}")
+        store.give_up(job.id, int(job.seq), f"could not be queued: {exc}")
         raise Unavailable("the job queue is unavailable; the job was not started, try again") from exc
     return job

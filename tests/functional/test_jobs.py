@@ -7,17 +7,23 @@ import json
 import time
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
 from chalice.test import Client
+from pynamodb.exceptions import UpdateError
 
+from app import run_jobs
+from chalicelib import clock
 from chalicelib.config import get_settings
-from chalicelib.errors import RetryableJobError
-from chalicelib.jobs import store
+from chalicelib.errors import ContinueLater, RetryableJobError
+from chalicelib.jobs import results, store
 from chalicelib.jobs.kind import Params, Progress
 from chalicelib.jobs.model import Job
 from chalicelib.jobs.registry import KINDS
+from infra.local.lambda_runner import to_record
 from tests.functional.delivery import Queues
 
 
@@ -130,7 +136,7 @@ def test_a_delivery_while_another_runs_the_job_is_retried_later(
     client: Client, queues: Queues, metric_calls: list[str]
 ) -> None:
     job_id = launch(client)
-    store.claim(job_id, lease_seconds=300)  # another worker holds it
+    store.claim(job_id, 0, lease_seconds=300)  # another worker holds it
 
     queues.deliver()
 
@@ -143,7 +149,7 @@ def test_a_job_whose_worker_died_is_run_again_after_its_lease(
     client: Client, queues: Queues, metric_calls: list[str]
 ) -> None:
     job_id = launch(client)
-    store.claim(job_id, lease_seconds=-1)  # a worker claimed it and vanished
+    store.claim(job_id, 0, lease_seconds=-1)  # a worker claimed it and vanished
 
     queues.deliver()
 
@@ -153,8 +159,8 @@ def test_a_job_whose_worker_died_is_run_again_after_its_lease(
 
 def test_a_worker_that_lost_its_claim_cannot_store_a_second_result(aws: None) -> None:
     job = store.new_job(KINDS["metric"], {})
-    stale = store.claim(job.id, lease_seconds=-1)
-    current = store.claim(job.id, lease_seconds=60)
+    stale = store.claim(job.id, 0, lease_seconds=-1)
+    current = store.claim(job.id, 0, lease_seconds=60)
     assert stale.job is not None and current.job is not None
     assert (stale.attempt, current.attempt) == (1, 2)
 
@@ -228,7 +234,7 @@ def test_a_message_that_keeps_failing_lands_in_the_dlq_and_its_job_fails(
 
 def test_the_handler_reports_only_the_failed_messages_of_a_batch(client: Client, metric_calls: list[str]) -> None:
     ready, busy = launch(client), launch(client)
-    store.claim(busy, lease_seconds=300)
+    store.claim(busy, 0, lease_seconds=300)
     event = client.events.generate_sqs_event(
         message_bodies=[json.dumps({"job_id": ready}), json.dumps({"job_id": busy})],
         queue_name=get_settings().jobs_queue,
@@ -260,3 +266,291 @@ def test_a_job_that_cannot_be_queued_is_failed_not_left_queued(client: Client, q
     assert "queue" in json.loads(response.body)["Message"]
     [job] = list(Job.scan())
     assert job.status == "failed" and (job.error or "").startswith("could not be queued")
+
+
+def aws_error(code: str, status: int, operation: str = "GetObject") -> ClientError:
+    response: Any = {"Error": {"Code": code, "Message": "from AWS"}, "ResponseMetadata": {"HTTPStatusCode": status}}
+    return ClientError(response, operation)
+
+
+def throttled(operation: str = "UpdateItem") -> ClientError:
+    return aws_error("ProvisionedThroughputExceededException", 400, operation)
+
+
+def test_a_throttled_write_inside_a_job_releases_it_and_the_next_delivery_finishes_it(
+    client: Client, queues: Queues, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The job's own write (a ledger or limiter write) throttled once, PynamoDB wrapping botocore's
+    # error: the job is not failed for good, it goes back to queued and the redelivery computes it.
+    throttle_once = [UpdateError("Failed to update item", throttled())]
+
+    def run(params: Params, progress: Progress) -> str:
+        if throttle_once:
+            raise throttle_once.pop()
+        return "done"
+
+    monkeypatch.setitem(KINDS, "metric", replace(KINDS["metric"], run=run))
+    queues.retry_at_once()
+    job_id = launch(client)
+
+    queues.deliver()
+    job = store.get_job(job_id)
+    assert job.status == "queued" and "ProvisionedThroughputExceededException" in (job.error or "")
+    queues.deliver()
+
+    job = store.get_job(job_id)
+    assert (job.status, job.attempts, store.result_of(job)) == ("succeeded", 2, "done")
+    assert queues.waiting() == 0
+
+
+def test_a_throttled_result_write_releases_the_job_too(
+    client: Client, queues: Queues, monkeypatch: pytest.MonkeyPatch, metric_calls: list[str]
+) -> None:
+    throttle_once = [aws_error("SlowDown", 503, "PutObject")]
+    real_store = results.store
+
+    def store_result(job_id: str, result: Any) -> results.StoredResult:
+        if throttle_once:
+            raise throttle_once.pop()
+        return real_store(job_id, result)
+
+    monkeypatch.setattr(results, "store", store_result)
+    queues.retry_at_once()
+    job_id = launch(client)
+
+    queues.deliver()
+    assert store.get_job(job_id).status == "queued"
+    queues.deliver()
+
+    job = store.get_job(job_id)
+    assert (job.status, job.attempts, store.result_of(job)) == ("succeeded", 2, "result-2")
+
+
+def test_a_throttled_progress_write_is_skipped_and_the_job_runs_on(
+    client: Client, queues: Queues, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Progress is for people watching: a throttled progress write must not cost the computation.
+    real_progress = store.set_progress
+    throttle_once = [UpdateError("Failed to update item", throttled())]
+
+    def set_progress(job: Job, attempt: int, fraction: float) -> bool:
+        if throttle_once:
+            raise throttle_once.pop()
+        return real_progress(job, attempt, fraction)
+
+    def run(params: Params, progress: Progress) -> str:
+        progress(0.5)
+        return "done"
+
+    monkeypatch.setattr(store, "set_progress", set_progress)
+    monkeypatch.setitem(KINDS, "metric", replace(KINDS["metric"], run=run))
+    job_id = launch(client)
+
+    queues.deliver()
+
+    job = store.get_job(job_id)
+    assert (job.status, job.attempts, store.result_of(job), throttle_once) == ("succeeded", 1, "done", [])
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        throttled("GetObject"),
+        aws_error("SlowDown", 503, "GetObject"),
+        aws_error("InternalError", 500, "GetObject"),
+        EndpointConnectionError(endpoint_url="http://s3"),
+        ReadTimeoutError(endpoint_url="http://s3"),
+    ],
+    ids=["throttled", "slow-down", "internal-error", "no-connection", "read-timeout"],
+)
+def test_transient_aws_errors_are_retried_and_fail_with_a_reason_on_the_last_delivery(
+    client: Client, queues: Queues, monkeypatch: pytest.MonkeyPatch, error: Exception
+) -> None:
+    calls = failing_metric(monkeypatch, error)
+    queues.retry_at_once()
+    job_id = launch(client)
+
+    queues.deliver()
+    assert store.get_job(job_id).status == "queued"
+    while queues.deliver():
+        pass
+
+    job = store.get_job(job_id)
+    assert len(calls) == get_settings().max_receive_count
+    assert job.status == "failed" and (job.error or "").startswith("gave up after 3 attempts: ")
+    assert queues.waiting() == 0 and queues.waiting(get_settings().jobs_dlq) == 0
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        aws_error("AccessDenied", 403, "GetObject"),
+        aws_error("ValidationException", 400, "Query"),
+    ],
+    ids=["access-denied", "validation"],
+)
+def test_a_permanent_aws_error_fails_the_job_at_once(
+    client: Client, queues: Queues, monkeypatch: pytest.MonkeyPatch, error: Exception
+) -> None:
+    calls = failing_metric(monkeypatch, error)
+    queues.retry_at_once()
+    job_id = launch(client)
+
+    while queues.deliver():
+        pass
+
+    job = store.get_job(job_id)
+    assert calls == ["run"] and job.status == "failed" and (job.error or "").startswith("ClientError: ")
+
+
+def test_one_bad_dead_letter_does_not_hold_back_the_others_of_its_batch(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    unlucky, other = launch(client), launch(client)
+    real_give_up = store.give_up
+
+    def give_up(job_id: str, *args: Any, **kwargs: Any) -> bool:
+        if job_id == unlucky:
+            raise throttled()
+        return real_give_up(job_id, *args, **kwargs)
+
+    monkeypatch.setattr(store, "give_up", give_up)
+    event = client.events.generate_sqs_event(
+        message_bodies=[json.dumps({"job_id": unlucky}), json.dumps({"job_id": other})],
+        queue_name=get_settings().jobs_dlq,
+    )
+    for number, record in enumerate(event["Records"]):
+        record["messageId"] = f"message-{number}"
+
+    response = client.lambda_.invoke("fail_dead_jobs", event)
+
+    assert response.payload == {"batchItemFailures": [{"itemIdentifier": "message-0"}]}
+    assert store.get_job(other).status == "failed"
+    assert store.get_job(unlucky).status == "queued"  # its dead letter comes back to be handled again
+
+
+def test_a_duplicate_message_of_a_sliced_job_never_fails_it(
+    client: Client, queues: Queues, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A job in two slices, and a duplicate delivery of its first message. While the second slice
+    # runs, the duplicate comes in as often as SQS allows and then reaches the dead-letter queue:
+    # it is stale (its slice is done), so it must neither fail the job nor start a second chain.
+    dlq = get_settings().jobs_dlq
+    slices: list[int] = []
+
+    def run(params: Params, progress: Progress) -> str:
+        slices.append(len(slices) + 1)
+        if len(slices) == 1:
+            raise ContinueLater("first slice done")
+        for _ in range(get_settings().max_receive_count + 1):
+            queues.deliver()
+        queues.deliver(dlq)
+        return "both slices"
+
+    monkeypatch.setitem(KINDS, "metric", replace(KINDS["metric"], run=run))
+    queues.retry_at_once()
+    job_id = launch(client)
+    url = queues.url(get_settings().jobs_queue)
+    [first] = queues.sqs.receive_message(QueueUrl=url, VisibilityTimeout=0)["Messages"]
+    queues.sqs.send_message(QueueUrl=url, MessageBody=first["Body"])  # SQS delivers it twice
+
+    while queues.deliver():
+        pass
+
+    job = store.get_job(job_id)
+    assert (job.status, store.result_of(job)) == ("succeeded", "both slices") and job.error is None
+    assert slices == [1, 2]
+    assert queues.waiting() == 0 and queues.waiting(dlq) == 0
+
+
+def test_only_the_current_token_claims_a_job(aws: None) -> None:
+    job = store.new_job(KINDS["metric"], {})
+    first = store.claim(job.id, 0, lease_seconds=60)
+    assert first.job is not None and store.pause(first.job, first.attempt) and first.job.seq == 1
+
+    assert store.claim(job.id, 0, lease_seconds=60).outcome is store.ClaimOutcome.STALE
+    assert store.claim(job.id, 1, lease_seconds=60).outcome is store.ClaimOutcome.CLAIMED
+    assert store.get_job(job.id).attempts == 2
+
+
+def test_a_dead_letter_fails_only_an_unattended_job_of_its_token(aws: None) -> None:
+    running, stale, lost = (store.new_job(KINDS["metric"], {}) for _ in range(3))
+    store.claim(running.id, 0, lease_seconds=300)  # a worker holds it
+    paused = store.claim(stale.id, 0, lease_seconds=60)
+    assert paused.job is not None and store.pause(paused.job, paused.attempt)  # now at token 1
+    store.claim(lost.id, 0, lease_seconds=-1)  # its worker died, its lease is over
+
+    assert not store.give_up(running.id, 0, "dead letter")
+    assert not store.give_up(stale.id, 0, "dead letter")
+    assert store.give_up(lost.id, 0, "dead letter")
+
+    statuses = [store.get_job(job.id).status for job in (running, stale, lost)]
+    assert statuses == ["running", "queued", "failed"]
+
+
+class Killed(BaseException):
+    """Lambda ending an invocation at its timeout: nothing in the handler can catch it."""
+
+
+class Context:
+    """Lambda's context, as much as the worker reads: the time left."""
+
+    def __init__(self, remaining_ms: int) -> None:
+        self.remaining_ms = remaining_ms
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.remaining_ms
+
+
+def invoke_run_jobs(queues: Queues, context: Context) -> None:
+    """Receive one message and hand it to run_jobs as Lambda would; delete it if it succeeded."""
+    url = queues.url(get_settings().jobs_queue)
+    [message] = queues.sqs.receive_message(QueueUrl=url, AttributeNames=["All"])["Messages"]
+    event = {"Records": [to_record(message, "arn:aws:sqs:us-east-1:123456789012:jobs", "us-east-1")]}
+    response = run_jobs(event, context)
+    if not response["batchItemFailures"]:
+        queues.sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+
+
+def test_after_a_crash_the_redelivery_finds_the_lease_over_and_runs_the_job(
+    client: Client, queues: Queues, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The worker is killed at its timeout (100 s). SQS delivers the message again when its
+    # visibility timeout (120 s) has passed since it was received: the lease must be over by then.
+    runs: list[str] = []
+
+    def run(params: Params, progress: Progress) -> str:
+        runs.append("run")
+        if len(runs) == 1:
+            raise Killed
+        return "second time lucky"
+
+    monkeypatch.setitem(KINDS, "metric", replace(KINDS["metric"], run=run))
+    queues.retry_at_once()
+    job_id = launch(client)
+    received = clock.now()
+    monkeypatch.setattr(clock, "now", lambda: received)
+    with pytest.raises(Killed):
+        invoke_run_jobs(queues, Context(remaining_ms=100_000))
+    assert store.get_job(job_id).status == "running"
+
+    redelivered = received + timedelta(seconds=get_settings().visibility_timeout)
+    monkeypatch.setattr(clock, "now", lambda: redelivered)
+    invoke_run_jobs(queues, Context(remaining_ms=100_000))
+
+    job = store.get_job(job_id)
+    assert (job.status, job.attempts, store.result_of(job)) == ("succeeded", 2, "second time lucky")
+    assert queues.waiting() == 0
+
+
+def test_a_message_that_finds_its_job_busy_comes_back_when_the_lease_ends_not_before(
+    client: Client, queues: Queues, metric_calls: list[str]
+) -> None:
+    job_id = launch(client)
+    store.claim(job_id, 0, lease_seconds=300)  # another worker holds it for 5 more minutes
+    queues.retry_at_once()  # without more, a message not acknowledged would be back at once
+
+    assert queues.deliver() == 1
+    assert queues.deliver() == 0  # hidden until the lease ends: no receive spent for nothing
+
+    assert queues.waiting() == 1 and metric_calls == []

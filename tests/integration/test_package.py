@@ -25,7 +25,12 @@ from infra.template import WORKER_EVENT, WORKER_RESOURCE
 from infra.vendor import VENDOR, vendor
 
 pytestmark = pytest.mark.integration
-ROLES = {"APIHandler": "api_handler", "RunJobs": "run_jobs", "FailDeadJobs": "fail_dead_jobs"}
+ROLES = {
+    "APIHandler": "api_handler",
+    "RunJobs": "run_jobs",
+    "FailDeadJobs": "fail_dead_jobs",
+    "SweepJobs": "sweep_jobs",
+}
 
 
 @pytest.fixture(scope="module", params=["dev", "prod"])
@@ -55,7 +60,12 @@ def test_the_package_fits_lambda_and_uses_linux_wheels(package):
     functions = [
         r["Properties"] for r in template_of(package)["Resources"].values() if r["Type"] == "AWS::Serverless::Function"
     ]
-    assert {props["Handler"] for props in functions} == {"app.app", "app.run_jobs", "app.fail_dead_jobs"}
+    assert {props["Handler"] for props in functions} == {
+        "app.app",
+        "app.run_jobs",
+        "app.fail_dead_jobs",
+        "app.sweep_jobs",
+    }
     assert {props["Runtime"] for props in functions} == {"python3.11"}
 
 

@@ -1,5 +1,6 @@
 """The service through real HTTP on the local stack: /health, /logs, /launch, /get_result, /jobs,
-the worker running jobs from SQS, and a message that keeps failing ending in the DLQ."""
+the worker running jobs from SQS, a message that keeps failing ending in the DLQ, and a job whose
+worker vanished running again when its lease ends."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import http.client
 import json
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -14,6 +16,7 @@ import pytest
 import requests
 from urllib3 import encode_multipart_formdata
 
+from chalicelib import clock
 from chalicelib.records.tables import SALES, SALES_DETAIL
 from tests.factories import reference_latest
 from tests.integration.conftest import SALES_ROWS, Service
@@ -146,31 +149,59 @@ def test_a_utf8_content_type_on_an_upload_is_a_400_naming_the_header(
     assert answer["Message"].startswith("Content-Type: must be ASCII text")
 
 
-def test_a_message_that_keeps_failing_ends_in_the_dlq_and_fails_its_job(service: Service) -> None:
-    """A job held by a worker that never finishes: every delivery is retried until SQS dead-letters it."""
-    job_id = "held-by-a-lost-worker"
-    service.dynamodb().put_item(
-        TableName="jobsvc-local-jobs",
-        Item={
-            "id": {"S": job_id},
-            "kind": {"S": "metric"},
-            "name": {"S": "stuck"},
-            "params": {"S": "{}"},
-            "status": {"S": "running"},
-            "attempts": {"N": "1"},
-            "progress": {"N": "0"},
-            "created_at": {"S": "2026-01-01T00:00:00.000Z"},
-            "updated_at": {"S": "2026-01-01T00:00:00.000Z"},
-            "lease_until": {"S": "2999-01-01T00:00:00.000Z"},
-        },
-    )
+def put_job(service: Service, job_id: str, **fields: dict[str, str]) -> None:
+    """A job record written by hand, with its message sent."""
+    item = {
+        "id": {"S": job_id},
+        "kind": {"S": "metric"},
+        "name": {"S": job_id},
+        "params": {"S": "{}"},
+        "status": {"S": "queued"},
+        "attempts": {"N": "0"},
+        "progress": {"N": "0"},
+        "created_at": {"S": "2026-01-01T00:00:00.000Z"},
+        "updated_at": {"S": "2026-01-01T00:00:00.000Z"},
+        **fields,
+    }
+    service.dynamodb().put_item(TableName="jobsvc-local-jobs", Item=item)
     sqs = service.sqs()
     sqs.send_message(
         QueueUrl=sqs.get_queue_url(QueueName="jobsvc-local-jobs")["QueueUrl"],
-        MessageBody=json.dumps({"job_id": job_id}),
+        MessageBody=json.dumps({"job_id": job_id, "kind": "metric", "seq": 0}),
+    )
+
+
+def test_a_message_that_keeps_failing_ends_in_the_dlq_and_fails_its_job(service: Service) -> None:
+    """A record DynamoDB refuses to claim (its ``attempts`` is a string, so adding 1 fails): every
+    delivery fails, SQS dead-letters the message, and the dead-letter handler fails the job with
+    a reason. The record is read as DynamoDB holds it (the API cannot read such a record)."""
+    job_id = "cannot-be-claimed"
+    put_job(service, job_id, attempts={"S": "1"})
+
+    deadline = time.monotonic() + 40
+    item: dict[str, Any] = {}
+    while time.monotonic() < deadline and item.get("status", {}).get("S") != "failed":
+        item = service.dynamodb().get_item(TableName="jobsvc-local-jobs", Key={"id": {"S": job_id}})["Item"]
+        time.sleep(0.1)
+
+    assert item["status"]["S"] == "failed"
+    assert item["error"]["S"] == "gave up: its message was delivered 2 times without finishing"
+
+
+def test_a_job_held_by_a_lost_worker_runs_again_when_its_lease_ends(service: Service) -> None:
+    """A worker claimed the job and vanished: its message, finding the job busy, waits for the
+    lease's end (not a receive wasted on each visibility timeout), then claims and runs it."""
+    job_id = "held-by-a-lost-worker"
+    lease_end = clock.now() + timedelta(seconds=3)
+    put_job(
+        service,
+        job_id,
+        status={"S": "running"},
+        attempts={"N": "1"},
+        lease_until={"S": clock.iso(lease_end)},
     )
 
     answer = wait_for_status(service, job_id, {"failed", "succeeded"}, timeout=40)
 
-    assert answer["status"] == "failed"
-    assert answer["error"] == "gave up: its message was delivered 2 times without finishing"
+    assert answer["status"] == "succeeded"
+    assert get(service, f"/jobs/{job_id}").json()["attempts"] == 2

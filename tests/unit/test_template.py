@@ -11,7 +11,7 @@ from chalicelib.jobs.model import Job
 from chalicelib.records.datasets import Dataset
 from infra.resources import table_definitions
 from infra.stages import STAGES, stage
-from infra.template import WORKER_EVENT, WORKER_RESOURCE, merge_template
+from infra.template import DEAD_LETTERS_EVENT, DEAD_LETTERS_RESOURCE, WORKER_EVENT, WORKER_RESOURCE, merge_template
 
 
 def resources(stage_name: str, kind: str) -> dict[str, dict[str, Any]]:
@@ -88,9 +88,12 @@ def test_an_import_slice_ends_well_within_the_lease():
     assert settings.import_slice_seconds <= settings.visibility_timeout / 2
 
 
-def test_the_worker_reports_partial_batch_failures():
+@pytest.mark.parametrize(
+    ("function", "event_name"), [(WORKER_RESOURCE, WORKER_EVENT), (DEAD_LETTERS_RESOURCE, DEAD_LETTERS_EVENT)]
+)
+def test_both_queue_handlers_report_partial_batch_failures(function, event_name):
     template = merge_template(stage("prod"))
-    event = template["Resources"][WORKER_RESOURCE]["Properties"]["Events"][WORKER_EVENT]["Properties"]
+    event = template["Resources"][function]["Properties"]["Events"][event_name]["Properties"]
     assert event["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
 
 
@@ -114,3 +117,13 @@ def test_an_api_key_and_usage_plan_exist_where_the_stage_requires_a_key(stage_na
     assert stage(stage_name).settings.api_key_required is with_key
     assert ("ApiKey" in template["Resources"]) is with_key
     assert ("UsagePlanKey" in template["Resources"]) is with_key
+
+
+@pytest.mark.parametrize("stage_name", STAGES)
+def test_the_sweeper_waits_for_the_queue_to_redeliver_first(stage_name):
+    # A message that comes back after its visibility timeout (or a lease that ends with its
+    # worker's timeout) must find the job before the sweeper sends its message again.
+    current = stage(stage_name)
+    settings = current.settings
+    assert settings.sweep_grace_seconds > settings.visibility_timeout > current.functions["run_jobs"].timeout
+    assert settings.sweep_max_resends >= 1
