@@ -1,10 +1,12 @@
 """What happened to each row of an import, and the import's counters, in DynamoDB.
 
 One item per row (``import_id``, ``line``) and a summary item at line 0 with the counters.
-A row is written ``sending`` before its request and ``ok``/``error`` after, in one transaction
-with the counter it moves, so counters are exact even when a message is delivered twice. A
-row found ``sending`` by a later delivery is never sent again: its worker stopped mid-request,
-and the post may exist, so it is recorded as an error (at most once, never twice).
+A row is written ``sending`` before its request and ``ok``, ``error`` or ``unknown`` after, in one
+transaction with the counters it moves, so counters are exact even when a message is delivered
+twice. ``unknown``: the request may have reached the API (a timeout, a 5xx, a worker that stopped
+mid-request), so the post may exist; it is never sent again. It counts as failed (``rows_in`` =
+invalid + sent + failed) and also in ``rows_unknown``; the public results show it as an
+``error`` with ``outcome_unknown: true``, within the API's contract (``result`` is ok or error).
 """
 
 from __future__ import annotations
@@ -17,11 +19,14 @@ from botocore.exceptions import ClientError
 from chalicelib import clock
 from chalicelib.aws import clients
 from chalicelib.config import get_settings
+from chalicelib.imports.posts_api import ERROR, OK, UNKNOWN
 from chalicelib.imports.rows import Row
 
 SUMMARY_LINE = 0
-COUNTERS = ("rows_total", "rows_in", "rows_invalid", "rows_sent", "rows_failed")
-SENDING, OK, ERROR = "sending", "ok", "error"
+COUNTERS = ("rows_total", "rows_in", "rows_invalid", "rows_sent", "rows_failed", "rows_unknown")
+SENDING = "sending"
+# The counters each result moves (with ``rows_in``); an invalid row moves ``rows_invalid``.
+MOVES = {OK: ("rows_sent",), ERROR: ("rows_failed",), UNKNOWN: ("rows_failed", "rows_unknown")}
 
 
 @dataclass(frozen=True)
@@ -110,11 +115,17 @@ def unclaim(import_id: str, row: Row) -> None:
 
 
 def record(
-    import_id: str, row: Row, *, post_id: int | None = None, error: str | None = None, invalid: bool = False
+    import_id: str,
+    row: Row,
+    result: str,
+    *,
+    post_id: int | None = None,
+    error: str | None = None,
+    invalid: bool = False,
 ) -> None:
-    """Store the row's outcome and move its counters, together (once: a repeat changes nothing)."""
-    counter = "rows_invalid" if invalid else ("rows_sent" if error is None else "rows_failed")
-    attributes: dict[str, Any] = {":result": {"S": OK if error is None else ERROR}, ":sending": {"S": SENDING}}
+    """Store the row's ``result`` and move its counters, together (once: a repeat changes nothing)."""
+    counters = ("rows_invalid",) if invalid else MOVES[result]
+    attributes: dict[str, Any] = {":result": {"S": result}, ":sending": {"S": SENDING}}
     update = "SET #result = :result"
     if row.user_id is not None:
         update += ", userId = :user"
@@ -147,8 +158,9 @@ def record(
                     "Update": {
                         "TableName": _table(),
                         "Key": _key(import_id, SUMMARY_LINE),
-                        "UpdateExpression": "ADD rows_in :one, #counter :one",
-                        "ExpressionAttributeNames": {"#counter": counter},
+                        "UpdateExpression": "ADD rows_in :one, "
+                        + ", ".join(f"#c{n} :one" for n in range(len(counters))),
+                        "ExpressionAttributeNames": {f"#c{n}": name for n, name in enumerate(counters)},
                         "ExpressionAttributeValues": {":one": {"N": "1"}},
                     }
                 },
@@ -191,12 +203,15 @@ def _number(item: dict[str, Any], name: str) -> int | None:
 
 
 def _public(item: dict[str, Any]) -> dict[str, Any]:
+    result = item["result"]["S"]
     row: dict[str, Any] = {
         "line": _number(item, "line"),
         "userId": _number(item, "userId"),
-        "result": item["result"]["S"],
+        "result": ERROR if result == UNKNOWN else result,
         "postId": _number(item, "postId"),
     }
     if "error" in item:
         row["error"] = item["error"]["S"]
+    if result == UNKNOWN:
+        row["outcome_unknown"] = True
     return row

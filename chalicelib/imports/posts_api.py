@@ -1,9 +1,13 @@
-"""Sending one post to the third-party API: through the shared rate limiter, with a timeout and retries.
+"""Sending one post to the third-party API: through the shared rate limiter, with a timeout, at most once.
 
-``POST {POSTS_API_URL}/posts`` with the row as JSON, answered with ``{"id": N, ...}``. A timeout
-(2 s), a 429 or a 5xx is retried with exponential backoff, each attempt taking its own slot from
-the limiter, up to ``ATTEMPTS``; then the row is an error with the reason. Other 4xx answers are
-not retried.
+``POST {POSTS_API_URL}/posts`` with the row as JSON, answered with ``{"id": N, ...}``. Once a
+request's bytes may have reached the API, the post may exist, so the row is never sent again: a
+timeout (2 s), a broken connection, a 5xx or a 2xx without an id is an outcome ``unknown``. Only
+failures that prove nothing was created are retried, each attempt in its own slot, up to
+``ATTEMPTS``: a connection that could not be made (nothing was sent) and a 429 (the API refused
+the request before handling it). A 503 is not retried: it does not prove that much, since a
+gateway answers 503 when the application behind it is too slow, while the application may still
+create the post (Heroku's router does so after 30 s). Other 4xx answers are errors, not retried.
 """
 
 from __future__ import annotations
@@ -15,28 +19,43 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from chalicelib.errors import ContinueLater
-from chalicelib.imports.limiter import RateLimiter
+from chalicelib.imports.limiter import LimiterBusy, RateLimiter
 
 TIMEOUT_SECONDS = 2.0
 ATTEMPTS = 3
 BACKOFF_SECONDS = 0.5
-RETRYABLE = {429, 500, 502, 503, 504}
+# Answers that prove the post was not created, so the request may be sent again.
+RETRYABLE = {429}
+OK, ERROR, UNKNOWN = "ok", "error", "unknown"
+MAY_EXIST = "the post may exist; not sent again"
 
 
-class SlotTooFar(ContinueLater):
+class NotSent(ContinueLater):
+    """Stopped before any request for this row could reach the API: the row may be sent later."""
+
+
+class SlotTooFar(NotSent):
     """The limiter's next slot is further away than a worker should wait: re-queue the work."""
 
 
 @dataclass(frozen=True)
 class Outcome:
-    ok: bool
+    """What became of one post: ``OK`` (with its id), ``ERROR`` (not created) or ``UNKNOWN``."""
+
+    result: str
     post_id: int | None = None
     error: str | None = None
     attempts: int = 1
     # A slot taken for the next request as soon as this one was answered, so that recording this
     # row's outcome overlaps the wait instead of pushing the next send later.
     next_slot: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.result == OK
 
 
 def _connect(url: str) -> http.client.HTTPConnection:
@@ -85,7 +104,10 @@ def send(
     """Send ``post`` (in the ``reserved`` slot, if one was taken); never more often than the limiter
     allows, whatever the retries. The outcome carries a slot reserved for the next request."""
     outcome = _send(url, post, limiter, max_wait=max_wait, reserved=reserved, sleep=sleep)
-    return replace(outcome, next_slot=limiter.reserve(max_wait))
+    try:
+        return replace(outcome, next_slot=limiter.reserve(max_wait))
+    except (ClientError, LimiterBusy):  # only a head start for the next row, which reserves its own
+        return outcome
 
 
 def _send(
@@ -100,23 +122,36 @@ def _send(
     pause = sleep or limiter.sleep
     reason = ""
     for attempt in range(1, ATTEMPTS + 1):
-        connection = None
         try:
             connection = _connected_in_slot(url, limiter, max_wait, reserved if attempt == 1 else None)
-            status, answer = _post(connection, url, post)
-        except TimeoutError:
-            reason = f"no answer within {TIMEOUT_SECONDS:.0f} s"
-        except (OSError, http.client.HTTPException) as exc:
-            reason = f"could not connect: {exc}" if connection is None else f"connection failed: {exc}"
+        except (OSError, http.client.HTTPException) as exc:  # no connection: nothing was sent
+            reason = f"could not connect: {exc}"
         else:
-            if 200 <= status < 300 and isinstance(answer, dict) and isinstance(answer.get("id"), int):
-                return Outcome(True, post_id=answer["id"], attempts=attempt)
-            reason = f"HTTP {status}" if not 200 <= status < 300 else "answer without an id"
-            if status not in RETRYABLE and not 200 <= status < 300:
-                return Outcome(False, error=reason, attempts=attempt)
-        finally:
-            if connection is not None:
-                connection.close()
+            outcome = _request(connection, url, post, attempt)
+            if outcome is not None:
+                return outcome
+            reason = "HTTP 429"
         if attempt < ATTEMPTS:
             pause(BACKOFF_SECONDS * 2 ** (attempt - 1))
-    return Outcome(False, error=f"{reason} (after {ATTEMPTS} attempts)", attempts=ATTEMPTS)
+    return Outcome(ERROR, error=f"{reason} (after {ATTEMPTS} attempts)", attempts=ATTEMPTS)
+
+
+def _request(connection: http.client.HTTPConnection, url: str, post: dict[str, Any], attempt: int) -> Outcome | None:
+    """Send the request on ``connection``: its outcome, or None when the API refused it unhandled (429)."""
+    try:
+        status, answer = _post(connection, url, post)
+    except TimeoutError:
+        return Outcome(UNKNOWN, error=f"no answer within {TIMEOUT_SECONDS:.0f} s; {MAY_EXIST}", attempts=attempt)
+    except (OSError, http.client.HTTPException) as exc:
+        return Outcome(UNKNOWN, error=f"connection failed during the request: {exc}; {MAY_EXIST}", attempts=attempt)
+    finally:
+        connection.close()
+    if 200 <= status < 300:
+        if isinstance(answer, dict) and isinstance(answer.get("id"), int):
+            return Outcome(OK, post_id=answer["id"], attempts=attempt)
+        return Outcome(UNKNOWN, error=f"HTTP {status} without an id; {MAY_EXIST}", attempts=attempt)
+    if status in RETRYABLE:
+        return None
+    if status >= 500:
+        return Outcome(UNKNOWN, error=f"HTTP {status}; {MAY_EXIST}", attempts=attempt)
+    return Outcome(ERROR, error=f"HTTP {status}", attempts=attempt)

@@ -18,6 +18,7 @@ from chalicelib.jobs import store
 from infra.local.fake_posts_api import FakePostsApi
 from tests.functional.delivery import Queues
 
+COUNTERS = ("rows_total", "rows_in", "rows_invalid", "rows_sent", "rows_failed", "rows_unknown")
 GOOD = b'userId,title,body\n1,first,hello\n2,"second, with comma",world\n3,third,"multi\nline"\n'
 
 
@@ -58,12 +59,13 @@ def test_each_valid_row_is_sent_once_and_recorded(client: Client, queues: Queues
 
     answer = status(client, import_id)
     assert answer["status"] == "succeeded" and answer["progress"] == 1
-    assert {key: answer[key] for key in ("rows_total", "rows_in", "rows_invalid", "rows_sent", "rows_failed")} == {
+    assert {key: answer[key] for key in COUNTERS} == {
         "rows_total": 6,
         "rows_in": 6,
         "rows_invalid": 2,
         "rows_sent": 4,
         "rows_failed": 0,
+        "rows_unknown": 0,
     }
     assert [post["title"] for post in posts_api.created()] == ["first", "second, with comma", "third", "fifth"]
     assert posts_api.created()[2]["body"] == "multi\nline"
@@ -83,25 +85,49 @@ def test_each_valid_row_is_sent_once_and_recorded(client: Client, queues: Queues
     assert len(items) == 7 and all(float(item["expires_at"]["N"]) > time.time() + 29 * 86_400 for item in items)
 
 
-def test_429_and_5xx_are_retried_and_other_errors_are_not(
+def test_a_429_is_retried_a_5xx_is_not_and_other_errors_are_errors(
     client: Client, queues: Queues, posts_api: FakePostsApi
 ) -> None:
-    posts_api.script([429, 500, 201, 400])
+    posts_api.script([429, 201, 500, 400])
+    import_id = run_import(client, queues, b"userId,title,body\n1,a,b\n2,c,d\n3,e,f\n")
+    rows = results(client, import_id)["results"]
+    assert [(row["result"], row.get("outcome_unknown", False)) for row in rows] == [
+        ("ok", False),
+        ("error", True),
+        ("error", False),
+    ]
+    assert rows[1]["error"] == "HTTP 500; the post may exist; not sent again"
+    assert rows[2]["error"] == "HTTP 400"
+    assert [call["status"] for call in posts_api.calls()] == [429, 201, 500, 400]
+    answer = status(client, import_id)
+    assert (answer["rows_sent"], answer["rows_failed"], answer["rows_unknown"]) == (1, 2, 1)
+
+
+def test_a_post_created_but_answered_late_is_recorded_unknown_not_sent_again(
+    client: Client, queues: Queues, posts_api: FakePostsApi
+) -> None:
+    posts_api.script(["timeout", 201, 201])
     import_id = run_import(client, queues, b"userId,title,body\n1,a,b\n2,c,d\n")
     rows = results(client, import_id)["results"]
-    assert [row["result"] for row in rows] == ["ok", "error"]
-    assert rows[1]["error"] == "HTTP 400"
-    assert [call["status"] for call in posts_api.calls()] == [429, 500, 201, 400]
-    assert status(client, import_id)["rows_failed"] == 1
-
-
-def test_a_call_that_keeps_timing_out_is_an_error_with_the_reason(
-    client: Client, queues: Queues, posts_api: FakePostsApi
-) -> None:
-    posts_api.script(["timeout", "timeout", "timeout"])
-    import_id = run_import(client, queues, b"userId,title,body\n1,a,b\n")
-    [row] = results(client, import_id)["results"]
-    assert row["result"] == "error" and row["error"] == "no answer within 2 s (after 3 attempts)"
+    assert rows[0] == {
+        "line": 2,
+        "userId": 1,
+        "result": "error",
+        "postId": None,
+        "error": "no answer within 2 s; the post may exist; not sent again",
+        "outcome_unknown": True,
+    }
+    assert rows[1]["result"] == "ok"
+    assert [post["title"] for post in posts_api.created()] == ["a", "c"]  # each once
+    answer = status(client, import_id)
+    assert {key: answer[key] for key in COUNTERS} == {
+        "rows_total": 2,
+        "rows_in": 2,
+        "rows_invalid": 0,
+        "rows_sent": 1,
+        "rows_failed": 1,
+        "rows_unknown": 1,
+    }
 
 
 def test_a_duplicate_delivery_sends_nothing_twice(client: Client, queues: Queues, posts_api: FakePostsApi) -> None:
@@ -144,8 +170,9 @@ def test_a_row_whose_worker_died_mid_request_is_not_sent_again(
         (3, "error", None),
         (4, "ok", 1),
     ]
-    assert rows[1]["error"].startswith("outcome unknown")
+    assert rows[1]["outcome_unknown"] is True and "the post may exist" in rows[1]["error"]
     assert [post["userId"] for post in posts_api.created()] == [3]
+    assert status(client, job_id)["rows_unknown"] == 1
 
 
 def test_results_come_in_pages(client: Client, queues: Queues, posts_api: FakePostsApi) -> None:

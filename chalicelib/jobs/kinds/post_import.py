@@ -24,7 +24,7 @@ from chalicelib.jobs.kind import JobKind, Params, Progress
 
 _ID = re.compile(r"[0-9a-f]{32}")
 LIMITER = "posts-api"
-UNKNOWN = "outcome unknown: the worker stopped during this row's request; not sent again"
+UNKNOWN = "the worker stopped during this row's request; the post may exist; not sent again"
 
 
 def upload_key(import_id: str) -> str:
@@ -91,20 +91,20 @@ class _Sender:
 def _handle(import_id: str, row: Row, sender: _Sender) -> bool:
     """Send or record one row; False when an earlier delivery had already done it."""
     if row.problem:
-        ledger.record(import_id, row, error=f"invalid: {row.problem}", invalid=True)
+        ledger.record(import_id, row, posts_api.ERROR, error=f"invalid: {row.problem}", invalid=True)
         return True
     claim = ledger.claim(import_id, row)
     if not claim.send:
         if claim.result == ledger.SENDING:
-            ledger.record(import_id, row, error=UNKNOWN)
+            ledger.record(import_id, row, posts_api.UNKNOWN, error=UNKNOWN)
             return True
         return False
     try:
         outcome = sender.send(row)
-    except posts_api.SlotTooFar:
+    except posts_api.NotSent:  # no request for it could have reached the API: it may go later
         ledger.unclaim(import_id, row)
         raise
-    ledger.record(import_id, row, post_id=outcome.post_id, error=outcome.error)
+    ledger.record(import_id, row, outcome.result, post_id=outcome.post_id, error=outcome.error)
     return True
 
 
