@@ -3,15 +3,20 @@
 One item per row (``import_id``, ``line``) and a summary item at line 0 with the counters
 (``chalicelib.imports.items``). A row is written ``sending`` before its request and ``ok``,
 ``error`` or ``unknown`` after, in one transaction with the counters it moves, so counters are
-exact even when a message is delivered twice. ``unknown``: the request may have reached the API
-(a timeout, a 5xx, a worker that stopped mid-request), so the post may exist; it is never sent
-again. It counts as failed (``rows_in`` = invalid + sent + failed) and also in ``rows_unknown``;
-the public results show it as an ``error`` with ``outcome_unknown: true``, within the API's
-contract (``result`` is ok or error).
+exact even when a message is delivered twice. Only the row's own failed condition means "already
+recorded"; a conflict or throttling is tried again, then raised as ``RetryableJobError`` so that
+the job is delivered again (its row, sent but unrecorded, is then recorded ``unknown``).
+
+``unknown``: the request may have reached the API (a timeout, a 5xx, a worker that stopped
+mid-request), so the post may exist; it is never sent again. It counts as failed (``rows_in`` =
+invalid + sent + failed) and also in ``rows_unknown``; the public results show it as an
+``error`` with ``outcome_unknown: true``, within the API's contract (``result`` is ok or error).
 """
 
 from __future__ import annotations
 
+import random
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,12 +27,27 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib import clock
 from chalicelib.config import get_settings
+from chalicelib.errors import RetryableJobError
 from chalicelib.imports.items import COUNTERS, SUMMARY_LINE, ImportCounters, ImportRow, transactions
 from chalicelib.imports.posts_api import ERROR, OK, UNKNOWN
 from chalicelib.imports.rows import Row
 
 SENDING = "sending"
 _CONDITION_FAILED = "ConditionalCheckFailedException"
+# A transaction cancelled for these reasons (a concurrent write, throttling) may succeed when tried
+# again; so may one refused whole for these error codes.
+TRANSIENT_REASONS = frozenset({"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"})
+TRANSIENT_CODES = frozenset(
+    {
+        "ThrottlingException",
+        "ProvisionedThroughputExceededException",
+        "RequestLimitExceeded",
+        "TransactionInProgressException",
+        "InternalServerError",
+    }
+)
+RECORD_ATTEMPTS = 5
+RECORD_BACKOFF_SECONDS = 0.05
 # The counters each result moves (with ``rows_in``); an invalid row moves ``rows_invalid``.
 MOVES = {OK: ("rows_sent",), ERROR: ("rows_failed",), UNKNOWN: ("rows_failed", "rows_unknown")}
 
@@ -110,15 +130,36 @@ def record(
         actions.append(ImportRow.expires_at.set(_expires_at()))
     condition = ImportRow.line.does_not_exist() if invalid else ImportRow.result == SENDING
     counters = ("rows_in", *(("rows_invalid",) if invalid else MOVES[result]))
-    try:
-        with TransactWrite(connection=transactions()) as transaction:
-            transaction.update(ImportRow(import_id, row.line), actions=actions, condition=condition)
-            transaction.update(
-                ImportCounters(import_id, SUMMARY_LINE), actions=[_counter(name).add(1) for name in counters]
-            )
-    except TransactWriteError as exc:
-        if exc.cause_response_code != "TransactionCanceledException":
-            raise
+    for attempt in range(1, RECORD_ATTEMPTS + 1):
+        try:
+            with TransactWrite(connection=transactions()) as transaction:
+                transaction.update(ImportRow(import_id, row.line), actions=actions, condition=condition)
+                transaction.update(
+                    ImportCounters(import_id, SUMMARY_LINE), actions=[_counter(name).add(1) for name in counters]
+                )
+            return
+        except TransactWriteError as exc:
+            if _already_recorded(exc):
+                return
+            if not _transient(exc):
+                raise
+            if attempt == RECORD_ATTEMPTS:
+                raise RetryableJobError(f"line {row.line}: not recorded after {attempt} tries: {exc}") from exc
+        time.sleep(RECORD_BACKOFF_SECONDS * 2 ** (attempt - 1) * random.uniform(0.5, 1.5))
+
+
+def _already_recorded(exc: TransactWriteError) -> bool:
+    """The row's own condition failed: a delivery before this one recorded it (counters moved then)."""
+    reasons = exc.cancellation_reasons
+    return bool(reasons) and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed"
+
+
+def _transient(exc: TransactWriteError) -> bool:
+    """A conflict or throttling, of an item or of the whole request: worth trying again."""
+    if exc.cause_response_code == "TransactionCanceledException":
+        codes = {reason.code for reason in exc.cancellation_reasons if reason is not None}
+        return bool(codes) and codes <= TRANSIENT_REASONS
+    return exc.cause_response_code in TRANSIENT_CODES
 
 
 def summary(import_id: str) -> dict[str, int]:

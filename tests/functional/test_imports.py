@@ -9,11 +9,14 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from botocore.client import BaseClient
+from botocore.exceptions import ClientError
 from chalice.test import Client
 from urllib3 import encode_multipart_formdata
 
 from chalicelib.aws import clients
 from chalicelib.config import get_settings
+from chalicelib.imports import ledger
 from chalicelib.jobs import store
 from infra.local.fake_posts_api import FakePostsApi
 from tests.functional.delivery import Queues
@@ -241,3 +244,64 @@ def test_a_rate_limit_slot_too_far_away_requeues_the_import_with_a_delay(
         QueueUrl=queues.url(get_settings().jobs_queue), AttributeNames=["ApproximateNumberOfMessagesDelayed"]
     )["Attributes"]["ApproximateNumberOfMessagesDelayed"]
     assert delayed == "1"
+
+
+def cancel_transactions(monkeypatch: pytest.MonkeyPatch, reasons: list[str]) -> list[str]:
+    """Cancel the next TransactWriteItems calls as DynamoDB does, one per entry of ``reasons``: the
+    reason given for the counters item (the transaction's second). What is left is returned."""
+    original = BaseClient._make_api_call  # type: ignore[attr-defined]
+
+    def call(self: BaseClient, operation: str, params: Any) -> Any:
+        if operation == "TransactWriteItems" and reasons:
+            answer: Any = {
+                "Error": {"Code": "TransactionCanceledException", "Message": "Transaction cancelled"},
+                "CancellationReasons": [{"Code": "None"}, {"Code": reasons.pop(0), "Message": "injected"}],
+            }
+            raise ClientError(answer, operation)
+        return original(self, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", call)
+    return reasons
+
+
+def test_a_conflicting_transaction_is_retried_and_the_counters_stay_exact(
+    client: Client, queues: Queues, posts_api: FakePostsApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Defect 5: a conflict on the counters is not 'already recorded'; the row is recorded."""
+    left = cancel_transactions(monkeypatch, ["TransactionConflict", "ThrottlingError"])
+    import_id = run_import(client, queues, GOOD)
+    assert left == []
+    answer = status(client, import_id)
+    assert answer["status"] == "succeeded"
+    assert (answer["rows_in"], answer["rows_sent"], answer["rows_failed"]) == (3, 3, 0)
+    assert [row["result"] for row in results(client, import_id)["results"]] == ["ok", "ok", "ok"]
+
+
+def test_a_row_that_cannot_be_recorded_releases_the_job_and_is_never_lost(
+    client: Client, queues: Queues, posts_api: FakePostsApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Defect 5: throttled past the ledger's retries, the job is released (not 'succeeded' with short
+    counters); its next delivery finds the row sent but unrecorded, and records its outcome as
+    unknown rather than send it again."""
+    queues.retry_at_once()
+    cancel_transactions(monkeypatch, ["ThrottlingError"] * ledger.RECORD_ATTEMPTS)
+    response = upload(client, GOOD)
+    job_id = json.loads(response.body)["id"]
+
+    assert queues.deliver() == 1
+    released = status(client, job_id)
+    assert released["status"] == "queued" and released["rows_in"] == 0
+    while queues.deliver():
+        pass
+
+    answer = status(client, job_id)
+    assert answer["status"] == "succeeded"
+    assert {key: answer[key] for key in COUNTERS} == {
+        "rows_total": 3,
+        "rows_in": 3,
+        "rows_invalid": 0,
+        "rows_sent": 2,
+        "rows_failed": 1,
+        "rows_unknown": 1,
+    }
+    assert [post["title"] for post in posts_api.created()] == ["first", "second, with comma", "third"]
