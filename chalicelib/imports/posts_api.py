@@ -8,6 +8,10 @@ failures that prove nothing was created are retried, each attempt in its own slo
 the request before handling it). A 503 is not retried: it does not prove that much, since a
 gateway answers 503 when the application behind it is too slow, while the application may still
 create the post (Heroku's router does so after 30 s). Other 4xx answers are errors, not retried.
+
+An attempt starts only if its wait for a slot, the request and recording the outcome fit in the
+time the invocation has left (``chalicelib.jobs.invocation``); if not, and nothing was sent,
+``NotSent`` hands the row back for a later delivery.
 """
 
 from __future__ import annotations
@@ -22,9 +26,17 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from chalicelib.errors import ContinueLater
-from chalicelib.imports.limiter import LimiterBusy, RateLimiter
+from chalicelib.imports.limiter import LimiterBusy, RateLimiter, now_ms
+from chalicelib.jobs import invocation
 
 TIMEOUT_SECONDS = 2.0
+# Once its slot has come, a request takes at most this long: the connection, then the request and
+# its answer (each socket operation within TIMEOUT_SECONDS).
+SEND_SECONDS = 2 * TIMEOUT_SECONDS
+# Kept for recording a row's outcome after its request (the ledger's transaction and its retries).
+RECORD_SECONDS = 10.0
+# No row starts, and no attempt waits for its slot, unless this much of the invocation is left after.
+ROW_SECONDS = SEND_SECONDS + RECORD_SECONDS
 ATTEMPTS = 3
 BACKOFF_SECONDS = 0.5
 # Answers that prove the post was not created, so the request may be sent again.
@@ -79,12 +91,24 @@ def _post(connection: http.client.HTTPConnection, url: str, post: dict[str, Any]
         return response.status, None
 
 
+def wait_allowed(max_wait: float) -> float:
+    """How long a row may still wait for its slot: ``max_wait``, or less when the invocation ends
+    sooner than the wait, the request (``SEND_SECONDS``) and recording its outcome would take."""
+    return min(max_wait, invocation.remaining_seconds() - ROW_SECONDS)
+
+
 def _connected_in_slot(url: str, limiter: RateLimiter, max_wait: float, slot: int | None) -> http.client.HTTPConnection:
-    """Reserve a slot (or use ``slot``), connect, and wait for it; a new slot if we woke too late."""
+    """Reserve a slot (or use ``slot``), connect, and wait for it; a new slot if we woke too late.
+    ``NotSent`` when the slot is further away than the row may wait."""
     while True:
-        slot = slot if slot is not None else limiter.reserve(max_wait)
+        allowed = wait_allowed(max_wait)
+        if allowed < 0:
+            raise NotSent(f"{invocation.remaining_seconds():.0f} s left in this invocation: too few for a row")
+        if slot is not None and slot - now_ms() > allowed * 1000:
+            raise NotSent(f"the slot reserved for this row is more than {allowed:.0f} s away (the time left)")
+        slot = slot if slot is not None else limiter.reserve(allowed)
         if slot is None:
-            raise SlotTooFar(f"the rate limiter's next slot is more than {max_wait:.0f} s away", int(max_wait))
+            raise SlotTooFar(f"the rate limiter's next slot is more than {allowed:.0f} s away", int(allowed))
         connection = _connect(url)
         if limiter.wait(slot):
             return connection
@@ -104,8 +128,11 @@ def send(
     """Send ``post`` (in the ``reserved`` slot, if one was taken); never more often than the limiter
     allows, whatever the retries. The outcome carries a slot reserved for the next request."""
     outcome = _send(url, post, limiter, max_wait=max_wait, reserved=reserved, sleep=sleep)
+    allowed = wait_allowed(max_wait)
+    if allowed < 0:
+        return outcome
     try:
-        return replace(outcome, next_slot=limiter.reserve(max_wait))
+        return replace(outcome, next_slot=limiter.reserve(allowed))
     except (ClientError, LimiterBusy):  # only a head start for the next row, which reserves its own
         return outcome
 
@@ -132,7 +159,10 @@ def _send(
                 return outcome
             reason = "HTTP 429"
         if attempt < ATTEMPTS:
-            pause(BACKOFF_SECONDS * 2 ** (attempt - 1))
+            delay = BACKOFF_SECONDS * 2 ** (attempt - 1)
+            if delay > wait_allowed(max_wait):  # nothing reached the API: the row may go later
+                raise NotSent(f"{reason}; too little time left in this invocation to try again")
+            pause(delay)
     return Outcome(ERROR, error=f"{reason} (after {ATTEMPTS} attempts)", attempts=ATTEMPTS)
 
 

@@ -16,8 +16,11 @@ from urllib3 import encode_multipart_formdata
 
 from chalicelib.aws import clients
 from chalicelib.config import get_settings
+from chalicelib.errors import ContinueLater
 from chalicelib.imports import ledger
-from chalicelib.jobs import store
+from chalicelib.imports import posts_api as posts_api_client
+from chalicelib.jobs import invocation, store
+from chalicelib.jobs.kinds import post_import
 from infra.local.fake_posts_api import FakePostsApi
 from tests.functional.delivery import Queues
 
@@ -305,3 +308,55 @@ def test_a_row_that_cannot_be_recorded_releases_the_job_and_is_never_lost(
         "rows_unknown": 1,
     }
     assert [post["title"] for post in posts_api.created()] == ["first", "second, with comma", "third"]
+
+
+def run_slice(client: Client, content: bytes, seconds_left: float) -> tuple[str, str]:
+    """Upload ``content`` and run one slice of its import in an invocation with ``seconds_left``:
+    the job's id, and why the slice stopped (ContinueLater's message; "" if it finished)."""
+    job = store.get_job(json.loads(upload(client, content).body)["id"])
+    with invocation.running(int(seconds_left * 1000)):
+        try:
+            post_import.KIND.run(dict(job.params), lambda fraction: None)
+        except ContinueLater as exc:
+            return job.id, str(exc)
+    return job.id, ""
+
+
+def test_no_row_starts_when_its_worst_case_would_outrun_the_function(
+    client: Client, queues: Queues, posts_api: FakePostsApi
+) -> None:
+    """Defect 9: with less time left than a request and its recording take, nothing is sent."""
+    job_id, stopped = run_slice(client, GOOD, seconds_left=posts_api_client.ROW_SECONDS - 1)
+    assert "left in this invocation" in stopped
+    assert posts_api.calls() == []
+    assert results(client, job_id)["results"] == []
+
+
+def test_a_wait_for_a_slot_is_capped_by_the_time_left(
+    client: Client, queues: Queues, posts_api: FakePostsApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Defect 9: the next slot is 8 s away, within POSTS_MAX_WAIT but not within the time left:
+    the row is handed back, unsent, instead of waiting into the function's timeout."""
+    monkeypatch.setenv("POSTS_MAX_WAIT", "10")
+    get_settings.cache_clear()
+    busy_until = str(int(time.time() * 1000) + 8_000)
+    clients.dynamodb().put_item(
+        TableName=get_settings().limits_table, Item={"name": {"S": "posts-api"}, "next_ms": {"N": busy_until}}
+    )
+    job_id, stopped = run_slice(client, GOOD, seconds_left=posts_api_client.ROW_SECONDS + 4)
+    assert "slot is more than" in stopped
+    assert posts_api.calls() == []
+    assert results(client, job_id)["results"] == []  # the row is not left "sending"
+
+
+def test_a_retry_that_would_outrun_the_function_hands_the_row_back(
+    client: Client, queues: Queues, posts_api: FakePostsApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Defect 9: after a 429 (nothing created) the backoff leaves no time for another attempt: the
+    row is handed back unsent, to go in the next delivery."""
+    monkeypatch.setattr(posts_api_client, "BACKOFF_SECONDS", 30.0)
+    posts_api.script([429])
+    job_id, stopped = run_slice(client, GOOD, seconds_left=posts_api_client.ROW_SECONDS + 10)
+    assert "too little time left" in stopped
+    assert [call["status"] for call in posts_api.calls()] == [429]
+    assert results(client, job_id)["results"] == []

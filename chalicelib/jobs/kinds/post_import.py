@@ -2,7 +2,9 @@
 
 Rows go one at a time, in file order, each through the shared rate limiter. The job works in
 slices of ``IMPORT_SLICE_SECONDS``: then it stops and continues in a new message, so no Lambda
-runs for long, and a delivery after a crash resumes after the last row with an outcome.
+runs for long, and a delivery after a crash resumes after the last row with an outcome. A slice
+also stops before a row whose worst case (``posts_api.ROW_SECONDS`` after its slot) would outrun
+the invocation, and a row waits for its slot only as long as the invocation leaves.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from chalicelib.errors import ContinueLater, InvalidInput
 from chalicelib.imports import ledger, posts_api
 from chalicelib.imports.limiter import RateLimiter
 from chalicelib.imports.rows import Row, read_rows
+from chalicelib.jobs import invocation
 from chalicelib.jobs.kind import JobKind, Params, Progress
 
 _ID = re.compile(r"[0-9a-f]{32}")
@@ -58,6 +61,9 @@ def _run(params: Params, progress: Progress) -> dict[str, int]:
         for done, row in enumerate(_rows(path), start=1):
             if row.line < resume_at:
                 continue
+            left = invocation.remaining_seconds()
+            if left < posts_api.ROW_SECONDS:  # the row's worst case would outrun the function
+                raise ContinueLater(f"{left:.0f} s left in this invocation; {done - 1} of {total} rows")
             if _handle(import_id, row, sender):
                 progress(done / max(total, 1))
                 if time.monotonic() > deadline and done < total:
