@@ -8,6 +8,8 @@ failures that prove nothing was created are retried, each attempt in its own slo
 the request before handling it). A 503 is not retried: it does not prove that much, since a
 gateway answers 503 when the application behind it is too slow, while the application may still
 create the post (Heroku's router does so after 30 s). Other 4xx answers are errors, not retried.
+A 429 (and a 503 with ``Retry-After``) pushes back the shared limiter by its ``Retry-After`` (a
+429 by the backoff at least), so no worker sends before then, this one's retry included.
 
 An attempt starts only if its wait for a slot, the request and recording the outcome fit in the
 time the invocation has left (``chalicelib.jobs.invocation``); if not, and nothing was sent,
@@ -16,8 +18,11 @@ time the invocation has left (``chalicelib.jobs.invocation``); if not, and nothi
 
 from __future__ import annotations
 
+import email.utils
 import http.client
 import json
+import logging
+import time
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -29,6 +34,7 @@ from chalicelib.errors import ContinueLater
 from chalicelib.imports.limiter import LimiterBusy, RateLimiter, now_ms
 from chalicelib.jobs import invocation
 
+log = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 2.0
 # Once its slot has come, a request takes at most this long: the connection, then the request and
 # its answer (each socket operation within TIMEOUT_SECONDS).
@@ -39,6 +45,8 @@ RECORD_SECONDS = 10.0
 ROW_SECONDS = SEND_SECONDS + RECORD_SECONDS
 ATTEMPTS = 3
 BACKOFF_SECONDS = 0.5
+# The longest a Retry-After may hold every worker's sends back.
+MAX_RETRY_AFTER = 300.0
 # Answers that prove the post was not created, so the request may be sent again.
 RETRYABLE = {429}
 OK, ERROR, UNKNOWN = "ok", "error", "unknown"
@@ -79,16 +87,43 @@ def _connect(url: str) -> http.client.HTTPConnection:
     return connection
 
 
-def _post(connection: http.client.HTTPConnection, url: str, post: dict[str, Any]) -> tuple[int, Any]:
+@dataclass(frozen=True)
+class _Answer:
+    status: int
+    body: Any
+    # Seconds the API asked us to wait (``Retry-After``), if it did.
+    retry_after: float | None = None
+
+
+def _post(connection: http.client.HTTPConnection, url: str, post: dict[str, Any]) -> _Answer:
     path = f"{urllib.parse.urlsplit(url).path.rstrip('/')}/posts"
     headers = {"Content-Type": "application/json", "Accept": "application/json"}
     connection.request("POST", path, body=json.dumps(post).encode(), headers=headers)
     response = connection.getresponse()
     data = response.read()
+    retry_after = retry_after_seconds(response.getheader("Retry-After"))
     try:
-        return response.status, json.loads(data) if data else None
+        return _Answer(response.status, json.loads(data) if data else None, retry_after)
     except ValueError:
-        return response.status, None
+        return _Answer(response.status, None, retry_after)
+
+
+def retry_after_seconds(header: str | None, now: float | None = None) -> float | None:
+    """``Retry-After`` as seconds from now (delay-seconds or an HTTP date), at most ``MAX_RETRY_AFTER``."""
+    if header is None:
+        return None
+    text = header.strip()
+    if text.isdigit():
+        seconds = float(text)
+    else:
+        try:
+            moment = email.utils.parsedate_to_datetime(text)
+        except (TypeError, ValueError):
+            return None
+        if moment.tzinfo is None:
+            return None
+        seconds = moment.timestamp() - (time.time() if now is None else now)
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
 
 
 def wait_allowed(max_wait: float) -> float:
@@ -149,36 +184,59 @@ def _send(
     pause = sleep or limiter.sleep
     reason = ""
     for attempt in range(1, ATTEMPTS + 1):
+        backoff = BACKOFF_SECONDS * 2 ** (attempt - 1)
         try:
             connection = _connected_in_slot(url, limiter, max_wait, reserved if attempt == 1 else None)
         except (OSError, http.client.HTTPException) as exc:  # no connection: nothing was sent
             reason = f"could not connect: {exc}"
-        else:
-            outcome = _request(connection, url, post, attempt)
-            if outcome is not None:
-                return outcome
-            reason = "HTTP 429"
-        if attempt < ATTEMPTS:
-            delay = BACKOFF_SECONDS * 2 ** (attempt - 1)
-            if delay > wait_allowed(max_wait):  # nothing reached the API: the row may go later
-                raise NotSent(f"{reason}; too little time left in this invocation to try again")
-            pause(delay)
+            if attempt < ATTEMPTS:
+                if backoff > wait_allowed(max_wait):  # nothing reached the API: the row may go later
+                    raise NotSent(f"{reason}; too little time left in this invocation to try again") from exc
+                pause(backoff)
+            continue
+        outcome = _request(connection, url, post, attempt, limiter, backoff)
+        if outcome is not None:
+            return outcome
+        reason = "HTTP 429"
     return Outcome(ERROR, error=f"{reason} (after {ATTEMPTS} attempts)", attempts=ATTEMPTS)
 
 
-def _request(connection: http.client.HTTPConnection, url: str, post: dict[str, Any], attempt: int) -> Outcome | None:
-    """Send the request on ``connection``: its outcome, or None when the API refused it unhandled (429)."""
+def _push_back(limiter: RateLimiter, status: int, seconds: float) -> None:
+    """Hold every worker's sends back ``seconds``. If the shared schedule cannot be written, a 429's
+    row (not created) is handed back to go later; a 503's outcome is recorded all the same."""
     try:
-        status, answer = _post(connection, url, post)
+        limiter.push_back(now_ms() + int(seconds * 1000))
+    except ClientError as exc:
+        if status in RETRYABLE:
+            raise NotSent(f"HTTP {status}, and the rate limiter could not be pushed back: {exc}", int(seconds)) from exc
+        log.warning("HTTP %s: the rate limiter could not be pushed back %.1f s: %s", status, seconds, exc)
+
+
+def _request(
+    connection: http.client.HTTPConnection,
+    url: str,
+    post: dict[str, Any],
+    attempt: int,
+    limiter: RateLimiter,
+    backoff: float,
+) -> Outcome | None:
+    """Send the request on ``connection``: its outcome, or None when the API refused it unhandled
+    (429). A 429 or 503 pushes back every worker's schedule, by its ``Retry-After`` (a 429 by
+    ``backoff`` at least): the API's limit is the deployment's, not this worker's."""
+    try:
+        answer = _post(connection, url, post)
     except TimeoutError:
         return Outcome(UNKNOWN, error=f"no answer within {TIMEOUT_SECONDS:.0f} s; {MAY_EXIST}", attempts=attempt)
     except (OSError, http.client.HTTPException) as exc:
         return Outcome(UNKNOWN, error=f"connection failed during the request: {exc}; {MAY_EXIST}", attempts=attempt)
     finally:
         connection.close()
+    status, body = answer.status, answer.body
+    if status in RETRYABLE or (status == 503 and answer.retry_after is not None):
+        _push_back(limiter, status, max(answer.retry_after or 0.0, backoff if status in RETRYABLE else 0.0))
     if 200 <= status < 300:
-        if isinstance(answer, dict) and isinstance(answer.get("id"), int):
-            return Outcome(OK, post_id=answer["id"], attempts=attempt)
+        if isinstance(body, dict) and isinstance(body.get("id"), int):
+            return Outcome(OK, post_id=body["id"], attempts=attempt)
         return Outcome(UNKNOWN, error=f"HTTP {status} without an id; {MAY_EXIST}", attempts=attempt)
     if status in RETRYABLE:
         return None

@@ -19,6 +19,7 @@ from chalicelib.config import get_settings
 from chalicelib.errors import ContinueLater
 from chalicelib.imports import ledger
 from chalicelib.imports import posts_api as posts_api_client
+from chalicelib.imports.limiter import RateLimiter
 from chalicelib.jobs import invocation, store
 from chalicelib.jobs.kinds import post_import
 from infra.local.fake_posts_api import FakePostsApi
@@ -352,11 +353,33 @@ def test_a_wait_for_a_slot_is_capped_by_the_time_left(
 def test_a_retry_that_would_outrun_the_function_hands_the_row_back(
     client: Client, queues: Queues, posts_api: FakePostsApi, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Defect 9: after a 429 (nothing created) the backoff leaves no time for another attempt: the
-    row is handed back unsent, to go in the next delivery."""
+    """Defect 9: after a 429 (nothing created) the wait it asks for (the shared schedule pushed back
+    by the backoff, 30 s here) leaves no time for another attempt: the row is handed back unsent,
+    to go in the next delivery."""
     monkeypatch.setattr(posts_api_client, "BACKOFF_SECONDS", 30.0)
     posts_api.script([429])
     job_id, stopped = run_slice(client, GOOD, seconds_left=posts_api_client.ROW_SECONDS + 10)
-    assert "too little time left" in stopped
+    assert "slot is more than" in stopped
     assert [call["status"] for call in posts_api.calls()] == [429]
     assert results(client, job_id)["results"] == []
+
+
+def test_a_429_pushes_back_every_workers_schedule(aws: None, posts_api: FakePostsApi) -> None:
+    """Defect 10: the API's Retry-After (1 s) holds back the shared schedule, not just this worker:
+    another worker asking for a slot while this one waits to retry gets one after it."""
+    posts_api.script([429, 201])
+    other_worker = RateLimiter(post_import.LIMITER, per_second=7)
+    others: list[int | None] = []
+
+    def sleep(seconds: float) -> None:  # this worker waits for its slot: the other one asks for one
+        until = time.monotonic() + seconds
+        if posts_api.calls() and not others:  # once the 429 has come
+            others.append(other_worker.reserve(max_wait=60))
+        time.sleep(max(0.0, until - time.monotonic()))
+
+    limiter = RateLimiter(post_import.LIMITER, per_second=7, sleep=sleep)
+    outcome = posts_api_client.send(posts_api.url, {"title": "t"}, limiter, max_wait=60)
+
+    assert outcome.ok and [call["status"] for call in posts_api.calls()] == [429, 201]
+    refused_at = posts_api.calls()[0]["at"] * 1000
+    assert len(others) == 1 and others[0] is not None and others[0] >= refused_at + 1000, (refused_at, others)

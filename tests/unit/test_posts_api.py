@@ -21,13 +21,17 @@ class MemoryLimiter(RateLimiter):
         super().__init__("memory", per_second=1000, sleep=lambda seconds: None)
         self.left = slots
         self.reserved = 0
+        self.pushed: list[int] = []
 
     def reserve(self, max_wait: float) -> int | None:
         if self.left == 0:
             return None
         self.left -= 1
         self.reserved += 1
-        return now_ms()
+        return max([now_ms(), *self.pushed])
+
+    def push_back(self, until_ms: int) -> None:
+        self.pushed.append(until_ms)
 
 
 @pytest.fixture
@@ -97,3 +101,29 @@ def test_a_429_then_no_slot_hands_the_row_back(api: FakePostsApi) -> None:
     with pytest.raises(posts_api.NotSent):
         send(api, [429, 201], MemoryLimiter(slots=1))
     assert api.created() == []
+
+
+def test_a_429_pushes_back_the_shared_schedule_by_its_retry_after(api: FakePostsApi) -> None:
+    limiter = MemoryLimiter()
+    before = now_ms()
+    send(api, [429, 201], limiter)
+    [pushed] = limiter.pushed
+    assert pushed >= before + 1000  # the fake answers 429 with Retry-After: 1
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [
+        (None, None),
+        ("3", 3.0),
+        (" 0 ", 0.0),
+        ("100000", posts_api.MAX_RETRY_AFTER),
+        ("Wed, 21 Oct 2015 07:28:10 GMT", 10.0),
+        ("Wed, 21 Oct 2015 07:27:00 GMT", 0.0),
+        ("soon", None),
+        ("-1", None),
+    ],
+)
+def test_retry_after_in_seconds_or_as_a_date(header: str | None, seconds: float | None) -> None:
+    now = 1445412480.0  # Wed, 21 Oct 2015 07:28:00 GMT
+    assert posts_api.retry_after_seconds(header, now=now) == seconds
