@@ -1,4 +1,4 @@
-"""The import-rows table's items as PynamoDB models: one per row, and the counters at line 0.
+"""The import-rows table's items as a PynamoDB model: one per row, and the counters at line 0.
 
 The table (``import_id`` S, ``line`` N) keeps the attribute names the API shows (``userId``,
 ``postId``). ``transactions()`` is the connection that ``TransactWrite`` uses to change a row
@@ -18,8 +18,10 @@ from chalicelib.config import get_settings
 SUMMARY_LINE = 0
 
 
-class ImportRow(Model):
-    """One row of an import: ``sending`` while its request may be out, then its outcome."""
+class ImportItem(Model):
+    """An item of the import-rows table: a row (line 1 on), ``sending`` while its request may be
+    out, then its outcome; or, at line 0, the import's counters, moved in the transaction that
+    records each row. One model for both, so a worker builds one connection for the table, not two."""
 
     class Meta:
         table_name = get_settings().import_rows_table
@@ -27,30 +29,20 @@ class ImportRow(Model):
 
     import_id = UnicodeAttribute(hash_key=True)
     line = NumberAttribute(range_key=True)
-    result = UnicodeAttribute()
+    # Seconds since the epoch: DynamoDB's time to live deletes the item after it (RETENTION_DAYS).
+    expires_at = NumberAttribute()
+    # A row's.
+    result = UnicodeAttribute(null=True)
     user_id = NumberAttribute(null=True, attr_name="userId")
     post_id = NumberAttribute(null=True, attr_name="postId")
     error = UnicodeAttribute(null=True)
-    # Seconds since the epoch: DynamoDB's time to live deletes the item after it (RETENTION_DAYS).
-    expires_at = NumberAttribute()
-
-
-class ImportCounters(Model):
-    """An import's counters (the item at line 0), moved in the transaction that records each row."""
-
-    class Meta:
-        table_name = get_settings().import_rows_table
-        region = get_settings().region
-
-    import_id = UnicodeAttribute(hash_key=True)
-    line = NumberAttribute(range_key=True, default=SUMMARY_LINE)
-    rows_total = NumberAttribute(default=0)
-    rows_in = NumberAttribute(default=0)
-    rows_invalid = NumberAttribute(default=0)
-    rows_sent = NumberAttribute(default=0)
-    rows_failed = NumberAttribute(default=0)
-    rows_unknown = NumberAttribute(default=0)
-    expires_at = NumberAttribute()
+    # The counters' (line 0).
+    rows_total = NumberAttribute(null=True)
+    rows_in = NumberAttribute(null=True)
+    rows_invalid = NumberAttribute(null=True)
+    rows_sent = NumberAttribute(null=True)
+    rows_failed = NumberAttribute(null=True)
+    rows_unknown = NumberAttribute(null=True)
 
 
 COUNTERS = ("rows_total", "rows_in", "rows_invalid", "rows_sent", "rows_failed", "rows_unknown")

@@ -1,7 +1,7 @@
 """What happened to each row of an import, and the import's counters, in DynamoDB.
 
 One item per row (``import_id``, ``line``) and a summary item at line 0 with the counters
-(``chalicelib.imports.items``). A row is written ``sending`` before its request and ``ok``,
+(``chalicelib.imports.items.ImportItem``). A row is written ``sending`` before its request and ``ok``,
 ``error`` or ``unknown`` after, in one transaction with the counters it moves, so counters are
 exact even when a message is delivered twice. Only the row's own failed condition means "already
 recorded"; a conflict or throttling is tried again, then raised as ``RetryableJobError`` so that
@@ -28,7 +28,7 @@ from pynamodb.transactions import TransactWrite
 from chalicelib import clock
 from chalicelib.config import get_settings
 from chalicelib.errors import RetryableJobError
-from chalicelib.imports.items import COUNTERS, SUMMARY_LINE, ImportCounters, ImportRow, transactions
+from chalicelib.imports.items import COUNTERS, SUMMARY_LINE, ImportItem, transactions
 from chalicelib.imports.posts_api import ERROR, OK, UNKNOWN
 from chalicelib.imports.rows import Row
 
@@ -66,15 +66,17 @@ def _expires_at() -> int:
 
 
 def _counter(name: str) -> NumberAttribute:
-    attribute: NumberAttribute = getattr(ImportCounters, name)
+    attribute: NumberAttribute = getattr(ImportItem, name)
     return attribute
 
 
 def start(import_id: str, rows_total: int) -> None:
     """Create the summary (idempotent: a second delivery keeps the counters)."""
-    summary = ImportCounters(import_id, SUMMARY_LINE, rows_total=rows_total, expires_at=_expires_at())
+    summary = ImportItem(import_id, SUMMARY_LINE, expires_at=_expires_at())
+    for name in COUNTERS:
+        setattr(summary, name, rows_total if name == "rows_total" else 0)
     try:
-        summary.save(condition=ImportCounters.line.does_not_exist())
+        summary.save(condition=ImportItem.line.does_not_exist())
     except PutError as exc:
         if exc.cause_response_code != _CONDITION_FAILED:
             raise
@@ -82,28 +84,28 @@ def start(import_id: str, rows_total: int) -> None:
 
 def last_line(import_id: str) -> int:
     """The highest line with an outcome or a pending send (rows are processed in order)."""
-    newest = ImportRow.query(
-        import_id, ImportRow.line > SUMMARY_LINE, scan_index_forward=False, limit=1, consistent_read=True
+    newest = ImportItem.query(
+        import_id, ImportItem.line > SUMMARY_LINE, scan_index_forward=False, limit=1, consistent_read=True
     )
     return next((int(row.line) for row in newest), 0)
 
 
 def claim(import_id: str, row: Row) -> Claim:
     """Mark the row ``sending``; if it is already known, say what it is instead."""
-    item = ImportRow(import_id, row.line, result=SENDING, user_id=row.user_id, expires_at=_expires_at())
+    item = ImportItem(import_id, row.line, result=SENDING, user_id=row.user_id, expires_at=_expires_at())
     try:
-        item.save(condition=ImportRow.line.does_not_exist())
+        item.save(condition=ImportItem.line.does_not_exist())
     except PutError as exc:
         if exc.cause_response_code != _CONDITION_FAILED:
             raise
-        return Claim(send=False, result=ImportRow.get(import_id, row.line, consistent_read=True).result)
+        return Claim(send=False, result=ImportItem.get(import_id, row.line, consistent_read=True).result)
     return Claim(send=True)
 
 
 def unclaim(import_id: str, row: Row) -> None:
     """Give back a row marked ``sending`` that was not sent after all (its job is re-queued)."""
     try:
-        ImportRow(import_id, row.line).delete(condition=ImportRow.result == SENDING)
+        ImportItem(import_id, row.line).delete(condition=ImportItem.result == SENDING)
     except DeleteError as exc:
         if exc.cause_response_code != _CONDITION_FAILED:
             raise
@@ -119,23 +121,23 @@ def record(
     invalid: bool = False,
 ) -> None:
     """Store the row's ``result`` and move its counters, together (once: a repeat changes nothing)."""
-    actions: list[Action] = [ImportRow.result.set(result)]
+    actions: list[Action] = [ImportItem.result.set(result)]
     if row.user_id is not None:
-        actions.append(ImportRow.user_id.set(row.user_id))
+        actions.append(ImportItem.user_id.set(row.user_id))
     if post_id is not None:
-        actions.append(ImportRow.post_id.set(post_id))
+        actions.append(ImportItem.post_id.set(post_id))
     if error is not None:
-        actions.append(ImportRow.error.set(error))
+        actions.append(ImportItem.error.set(error))
     if invalid:  # a new item (an invalid row is never claimed): it expires as the claimed ones do
-        actions.append(ImportRow.expires_at.set(_expires_at()))
-    condition = ImportRow.line.does_not_exist() if invalid else ImportRow.result == SENDING
+        actions.append(ImportItem.expires_at.set(_expires_at()))
+    condition = ImportItem.line.does_not_exist() if invalid else ImportItem.result == SENDING
     counters = ("rows_in", *(("rows_invalid",) if invalid else MOVES[result]))
     for attempt in range(1, RECORD_ATTEMPTS + 1):
         try:
             with TransactWrite(connection=transactions()) as transaction:
-                transaction.update(ImportRow(import_id, row.line), actions=actions, condition=condition)
+                transaction.update(ImportItem(import_id, row.line), actions=actions, condition=condition)
                 transaction.update(
-                    ImportCounters(import_id, SUMMARY_LINE), actions=[_counter(name).add(1) for name in counters]
+                    ImportItem(import_id, SUMMARY_LINE), actions=[_counter(name).add(1) for name in counters]
                 )
             return
         except TransactWriteError as exc:
@@ -164,7 +166,7 @@ def _transient(exc: TransactWriteError) -> bool:
 
 def summary(import_id: str) -> dict[str, int]:
     try:
-        item = ImportCounters.get(import_id, SUMMARY_LINE, consistent_read=True)
+        item = ImportItem.get(import_id, SUMMARY_LINE, consistent_read=True)
     except DoesNotExist:
         return dict.fromkeys(COUNTERS, 0)
     return {name: int(getattr(item, name) or 0) for name in COUNTERS}
@@ -172,7 +174,7 @@ def summary(import_id: str) -> dict[str, int]:
 
 def results(import_id: str, *, after: int = 0, limit: int = 100) -> tuple[list[dict[str, Any]], int | None]:
     """A page of row outcomes in line order, and the line to continue after (None at the end)."""
-    page = ImportRow.query(import_id, ImportRow.line > max(after, SUMMARY_LINE), limit=limit, consistent_read=True)
+    page = ImportItem.query(import_id, ImportItem.line > max(after, SUMMARY_LINE), limit=limit, consistent_read=True)
     rows = [_public(item) for item in page]
     more = page.last_evaluated_key is not None and len(rows) == limit
     return rows, (rows[-1]["line"] if more and rows else None)
@@ -182,7 +184,7 @@ def _number(value: float | None) -> int | None:
     return None if value is None else int(value)
 
 
-def _public(item: ImportRow) -> dict[str, Any]:
+def _public(item: ImportItem) -> dict[str, Any]:
     row: dict[str, Any] = {
         "line": int(item.line),
         "userId": _number(item.user_id),

@@ -29,7 +29,7 @@ def _forget_connections() -> None:
     clients.reset()
     queue.queue_url.cache_clear()
     items.transactions.cache_clear()
-    for model in (Job, Dataset, items.ImportRow, items.ImportCounters):
+    for model in (Job, Dataset, items.ImportItem):
         model._connection = None
 
 
