@@ -57,6 +57,11 @@ class NotSent(ContinueLater):
     """Stopped before any request for this row could reach the API: the row may be sent later."""
 
 
+class Unsent(Exception):
+    """An AWS error (the ``__cause__``) before any request for the row could reach the API: the row
+    is handed back, and the error goes on to the worker (which retries a transient one)."""
+
+
 class SlotTooFar(NotSent):
     """The limiter's next slot is further away than a worker should wait: re-queue the work."""
 
@@ -141,7 +146,10 @@ def _connected_in_slot(url: str, limiter: RateLimiter, max_wait: float, slot: in
             raise NotSent(f"{invocation.remaining_seconds():.0f} s left in this invocation: too few for a row")
         if slot is not None and slot - now_ms() > allowed * 1000:
             raise NotSent(f"the slot reserved for this row is more than {allowed:.0f} s away (the time left)")
-        slot = slot if slot is not None else limiter.reserve(allowed)
+        try:
+            slot = slot if slot is not None else limiter.reserve(allowed)
+        except (ClientError, LimiterBusy) as exc:
+            raise Unsent(f"the rate limiter could not be used: {exc}") from exc
         if slot is None:
             raise SlotTooFar(f"the rate limiter's next slot is more than {allowed:.0f} s away", int(allowed))
         connection = _connect(url)
@@ -208,7 +216,7 @@ def _push_back(limiter: RateLimiter, status: int, seconds: float) -> None:
         limiter.push_back(now_ms() + int(seconds * 1000))
     except ClientError as exc:
         if status in RETRYABLE:
-            raise NotSent(f"HTTP {status}, and the rate limiter could not be pushed back: {exc}", int(seconds)) from exc
+            raise Unsent(f"HTTP {status}, and the rate limiter could not be pushed back: {exc}") from exc
         log.warning("HTTP %s: the rate limiter could not be pushed back %.1f s: %s", status, seconds, exc)
 
 

@@ -383,3 +383,25 @@ def test_a_429_pushes_back_every_workers_schedule(aws: None, posts_api: FakePost
     assert outcome.ok and [call["status"] for call in posts_api.calls()] == [429, 201]
     refused_at = posts_api.calls()[0]["at"] * 1000
     assert len(others) == 1 and others[0] is not None and others[0] >= refused_at + 1000, (refused_at, others)
+
+
+def test_a_limiter_error_before_the_request_leaves_the_row_unclaimed(
+    client: Client, queues: Queues, posts_api: FakePostsApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The shared limiter cannot be read (throttled past the SDK's retries) before the first row's
+    request: the error goes on to the worker, and the row is not left 'sending' (which a later
+    delivery would have to record as unknown, though it was never sent)."""
+    original = BaseClient._make_api_call  # type: ignore[attr-defined]
+    limits = get_settings().limits_table
+
+    def call(self: BaseClient, operation: str, params: Any) -> Any:
+        if operation == "GetItem" and params.get("TableName") == limits:
+            raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "injected"}}, operation)
+        return original(self, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", call)
+    job = store.get_job(json.loads(upload(client, GOOD).body)["id"])
+    with pytest.raises(ClientError, match="ThrottlingException"):
+        post_import.KIND.run(dict(job.params), lambda fraction: None)
+    assert posts_api.calls() == []
+    assert results(client, job.id)["results"] == []

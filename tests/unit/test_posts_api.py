@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from botocore.exceptions import ClientError
 
 from chalicelib.imports import posts_api
 from chalicelib.imports.limiter import RateLimiter, now_ms
@@ -127,3 +128,17 @@ def test_a_429_pushes_back_the_shared_schedule_by_its_retry_after(api: FakePosts
 def test_retry_after_in_seconds_or_as_a_date(header: str | None, seconds: float | None) -> None:
     now = 1445412480.0  # Wed, 21 Oct 2015 07:28:00 GMT
     assert posts_api.retry_after_seconds(header, now=now) == seconds
+
+
+class FailingLimiter(MemoryLimiter):
+    """A limiter whose DynamoDB item cannot be read (throttled past the SDK's retries)."""
+
+    def reserve(self, max_wait: float) -> int | None:
+        raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow down"}}, "GetItem")
+
+
+def test_a_limiter_that_fails_before_any_request_hands_the_row_back_with_the_error(api: FakePostsApi) -> None:
+    with pytest.raises(posts_api.Unsent) as raised:
+        send(api, [201], FailingLimiter())
+    assert isinstance(raised.value.__cause__, ClientError)
+    assert api.calls() == []

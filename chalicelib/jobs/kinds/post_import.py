@@ -110,6 +110,9 @@ def _handle(import_id: str, row: Row, sender: _Sender) -> bool:
     except posts_api.NotSent:  # no request for it could have reached the API: it may go later
         ledger.unclaim(import_id, row)
         raise
+    except posts_api.Unsent as exc:  # nor here; the AWS error behind it goes on to the worker
+        ledger.unclaim(import_id, row)
+        raise exc.__cause__ or exc from None
     ledger.record(import_id, row, outcome.result, post_id=outcome.post_id, error=outcome.error)
     return True
 
