@@ -2,7 +2,7 @@
 
 Why: every valid CSV row of an import is sent to a third-party API that allows 7 requests a
 second, through one rate limiter shared by every worker (``chalicelib.imports.limiter``: slots
-150 ms apart). The targets: a 1,000-row import in at most 160 s, a sustained rate of at least
+153 ms apart). The targets: a 1,000-row import in at most 160 s, a sustained rate of at least
 6.5 rows/s with one worker and with four competing for the limiter, and never more than 7
 requests in any one-second window.
 

@@ -1,27 +1,55 @@
 """What happened to each row of an import, and the import's counters, in DynamoDB.
 
-One item per row (``import_id``, ``line``) and a summary item at line 0 with the counters.
-A row is written ``sending`` before its request and ``ok``/``error`` after, in one transaction
-with the counter it moves, so counters are exact even when a message is delivered twice. A
-row found ``sending`` by a later delivery is never sent again: its worker stopped mid-request,
-and the post may exist, so it is recorded as an error (at most once, never twice).
+One item per row (``import_id``, ``line``) and a summary item at line 0 with the counters
+(``chalicelib.imports.items.ImportItem``). A row is written ``sending`` before its request and ``ok``,
+``error`` or ``unknown`` after, in one transaction with the counters it moves, so counters are
+exact even when a message is delivered twice. Only the row's own failed condition means "already
+recorded"; a conflict or throttling is tried again, then raised as ``RetryableJobError`` so that
+the job is delivered again (its row, sent but unrecorded, is then recorded ``unknown``).
+
+``unknown``: the request may have reached the API (a timeout, a 5xx, a worker that stopped
+mid-request), so the post may exist; it is never sent again. It counts as failed (``rows_in`` =
+invalid + sent + failed) and also in ``rows_unknown``; the public results show it as an
+``error`` with ``outcome_unknown: true``, within the API's contract (``result`` is ok or error).
 """
 
 from __future__ import annotations
 
+import random
+import time
 from dataclasses import dataclass
 from typing import Any
 
-from botocore.exceptions import ClientError
+from pynamodb.attributes import NumberAttribute
+from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, TransactWriteError
+from pynamodb.expressions.update import Action
+from pynamodb.transactions import TransactWrite
 
 from chalicelib import clock
-from chalicelib.aws import clients
 from chalicelib.config import get_settings
+from chalicelib.errors import RetryableJobError
+from chalicelib.imports.items import COUNTERS, SUMMARY_LINE, ImportItem, transactions
+from chalicelib.imports.posts_api import ERROR, OK, UNKNOWN
 from chalicelib.imports.rows import Row
 
-SUMMARY_LINE = 0
-COUNTERS = ("rows_total", "rows_in", "rows_invalid", "rows_sent", "rows_failed")
-SENDING, OK, ERROR = "sending", "ok", "error"
+SENDING = "sending"
+_CONDITION_FAILED = "ConditionalCheckFailedException"
+# A transaction cancelled for these reasons (a concurrent write, throttling) may succeed when tried
+# again; so may one refused whole for these error codes.
+TRANSIENT_REASONS = frozenset({"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"})
+TRANSIENT_CODES = frozenset(
+    {
+        "ThrottlingException",
+        "ProvisionedThroughputExceededException",
+        "RequestLimitExceeded",
+        "TransactionInProgressException",
+        "InternalServerError",
+    }
+)
+RECORD_ATTEMPTS = 5
+RECORD_BACKOFF_SECONDS = 0.05
+# The counters each result moves (with ``rows_in``); an invalid row moves ``rows_invalid``.
+MOVES = {OK: ("rows_sent",), ERROR: ("rows_failed",), UNKNOWN: ("rows_failed", "rows_unknown")}
 
 
 @dataclass(frozen=True)
@@ -32,171 +60,139 @@ class Claim:
     result: str | None = None
 
 
-def _key(import_id: str, line: int) -> dict[str, Any]:
-    return {"import_id": {"S": import_id}, "line": {"N": str(line)}}
-
-
-def _expiring(import_id: str, line: int) -> dict[str, Any]:
-    """A new item's key, and when DynamoDB's time to live deletes it."""
-    return {**_key(import_id, line), "expires_at": _expires_at()}
-
-
-def _expires_at() -> dict[str, str]:
+def _expires_at() -> int:
     """RETENTION_DAYS from now, as its job (DynamoDB's time to live reads ``expires_at``)."""
-    return {"N": str(clock.expiry(get_settings().retention_days))}
+    return clock.expiry(get_settings().retention_days)
 
 
-def _table() -> str:
-    return get_settings().import_rows_table
-
-
-def _conditional_failure(exc: ClientError) -> bool:
-    code = exc.response.get("Error", {}).get("Code")
-    return code in ("ConditionalCheckFailedException", "TransactionCanceledException")
+def _counter(name: str) -> NumberAttribute:
+    attribute: NumberAttribute = getattr(ImportItem, name)
+    return attribute
 
 
 def start(import_id: str, rows_total: int) -> None:
     """Create the summary (idempotent: a second delivery keeps the counters)."""
-    item = {**_expiring(import_id, SUMMARY_LINE), **{name: {"N": "0"} for name in COUNTERS}}
-    item["rows_total"] = {"N": str(rows_total)}
+    summary = ImportItem(import_id, SUMMARY_LINE, expires_at=_expires_at())
+    for name in COUNTERS:
+        setattr(summary, name, rows_total if name == "rows_total" else 0)
     try:
-        clients.dynamodb().put_item(TableName=_table(), Item=item, ConditionExpression="attribute_not_exists(line)")
-    except ClientError as exc:
-        if not _conditional_failure(exc):
+        summary.save(condition=ImportItem.line.does_not_exist())
+    except PutError as exc:
+        if exc.cause_response_code != _CONDITION_FAILED:
             raise
 
 
 def last_line(import_id: str) -> int:
     """The highest line with an outcome or a pending send (rows are processed in order)."""
-    items = clients.dynamodb().query(
-        TableName=_table(),
-        KeyConditionExpression="import_id = :id AND line > :zero",
-        ExpressionAttributeValues={":id": {"S": import_id}, ":zero": {"N": "0"}},
-        ScanIndexForward=False,
-        Limit=1,
-        ConsistentRead=True,
-    )["Items"]
-    return int(items[0]["line"]["N"]) if items else 0
+    newest = ImportItem.query(
+        import_id, ImportItem.line > SUMMARY_LINE, scan_index_forward=False, limit=1, consistent_read=True
+    )
+    return next((int(row.line) for row in newest), 0)
 
 
 def claim(import_id: str, row: Row) -> Claim:
     """Mark the row ``sending``; if it is already known, say what it is instead."""
-    item = {**_expiring(import_id, row.line), "result": {"S": SENDING}, "userId": {"N": str(row.user_id)}}
+    item = ImportItem(import_id, row.line, result=SENDING, user_id=row.user_id, expires_at=_expires_at())
     try:
-        clients.dynamodb().put_item(TableName=_table(), Item=item, ConditionExpression="attribute_not_exists(line)")
-    except ClientError as exc:
-        if not _conditional_failure(exc):
+        item.save(condition=ImportItem.line.does_not_exist())
+    except PutError as exc:
+        if exc.cause_response_code != _CONDITION_FAILED:
             raise
-        existing = clients.dynamodb().get_item(TableName=_table(), Key=_key(import_id, row.line), ConsistentRead=True)[
-            "Item"
-        ]
-        return Claim(send=False, result=existing["result"]["S"])
+        return Claim(send=False, result=ImportItem.get(import_id, row.line, consistent_read=True).result)
     return Claim(send=True)
 
 
 def unclaim(import_id: str, row: Row) -> None:
     """Give back a row marked ``sending`` that was not sent after all (its job is re-queued)."""
     try:
-        clients.dynamodb().delete_item(
-            TableName=_table(),
-            Key=_key(import_id, row.line),
-            ConditionExpression="#result = :sending",
-            ExpressionAttributeNames={"#result": "result"},
-            ExpressionAttributeValues={":sending": {"S": SENDING}},
-        )
-    except ClientError as exc:
-        if not _conditional_failure(exc):
+        ImportItem(import_id, row.line).delete(condition=ImportItem.result == SENDING)
+    except DeleteError as exc:
+        if exc.cause_response_code != _CONDITION_FAILED:
             raise
 
 
 def record(
-    import_id: str, row: Row, *, post_id: int | None = None, error: str | None = None, invalid: bool = False
+    import_id: str,
+    row: Row,
+    result: str,
+    *,
+    post_id: int | None = None,
+    error: str | None = None,
+    invalid: bool = False,
 ) -> None:
-    """Store the row's outcome and move its counters, together (once: a repeat changes nothing)."""
-    counter = "rows_invalid" if invalid else ("rows_sent" if error is None else "rows_failed")
-    attributes: dict[str, Any] = {":result": {"S": OK if error is None else ERROR}, ":sending": {"S": SENDING}}
-    update = "SET #result = :result"
+    """Store the row's ``result`` and move its counters, together (once: a repeat changes nothing)."""
+    actions: list[Action] = [ImportItem.result.set(result)]
     if row.user_id is not None:
-        update += ", userId = :user"
-        attributes[":user"] = {"N": str(row.user_id)}
+        actions.append(ImportItem.user_id.set(row.user_id))
     if post_id is not None:
-        update += ", postId = :post"
-        attributes[":post"] = {"N": str(post_id)}
+        actions.append(ImportItem.post_id.set(post_id))
     if error is not None:
-        update += ", #error = :error"
-        attributes[":error"] = {"S": error}
-    condition = "attribute_not_exists(line)" if invalid else "#result = :sending"
+        actions.append(ImportItem.error.set(error))
     if invalid:  # a new item (an invalid row is never claimed): it expires as the claimed ones do
-        attributes.pop(":sending")
-        update += ", expires_at = :expires"
-        attributes[":expires"] = _expires_at()
-    try:
-        clients.dynamodb().transact_write_items(
-            TransactItems=[
-                {
-                    "Update": {
-                        "TableName": _table(),
-                        "Key": _key(import_id, row.line),
-                        "UpdateExpression": update,
-                        "ConditionExpression": condition,
-                        "ExpressionAttributeValues": attributes,
-                        "ExpressionAttributeNames": _names(update),
-                    }
-                },
-                {
-                    "Update": {
-                        "TableName": _table(),
-                        "Key": _key(import_id, SUMMARY_LINE),
-                        "UpdateExpression": "ADD rows_in :one, #counter :one",
-                        "ExpressionAttributeNames": {"#counter": counter},
-                        "ExpressionAttributeValues": {":one": {"N": "1"}},
-                    }
-                },
-            ]
-        )
-    except ClientError as exc:
-        if not _conditional_failure(exc):
-            raise
+        actions.append(ImportItem.expires_at.set(_expires_at()))
+    condition = ImportItem.line.does_not_exist() if invalid else ImportItem.result == SENDING
+    counters = ("rows_in", *(("rows_invalid",) if invalid else MOVES[result]))
+    for attempt in range(1, RECORD_ATTEMPTS + 1):
+        try:
+            with TransactWrite(connection=transactions()) as transaction:
+                transaction.update(ImportItem(import_id, row.line), actions=actions, condition=condition)
+                transaction.update(
+                    ImportItem(import_id, SUMMARY_LINE), actions=[_counter(name).add(1) for name in counters]
+                )
+            return
+        except TransactWriteError as exc:
+            if _already_recorded(exc):
+                return
+            if not _transient(exc):
+                raise
+            if attempt == RECORD_ATTEMPTS:
+                raise RetryableJobError(f"line {row.line}: not recorded after {attempt} tries: {exc}") from exc
+        time.sleep(RECORD_BACKOFF_SECONDS * 2 ** (attempt - 1) * random.uniform(0.5, 1.5))
 
 
-def _names(update: str) -> dict[str, str]:
-    return {name: name[1:] for name in ("#result", "#error") if name in update}
+def _already_recorded(exc: TransactWriteError) -> bool:
+    """The row's own condition failed: a delivery before this one recorded it (counters moved then)."""
+    reasons = exc.cancellation_reasons
+    return bool(reasons) and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed"
+
+
+def _transient(exc: TransactWriteError) -> bool:
+    """A conflict or throttling, of an item or of the whole request: worth trying again."""
+    if exc.cause_response_code == "TransactionCanceledException":
+        codes = {reason.code for reason in exc.cancellation_reasons if reason is not None}
+        return bool(codes) and codes <= TRANSIENT_REASONS
+    return exc.cause_response_code in TRANSIENT_CODES
 
 
 def summary(import_id: str) -> dict[str, int]:
-    item = (
-        clients.dynamodb()
-        .get_item(TableName=_table(), Key=_key(import_id, SUMMARY_LINE), ConsistentRead=True)
-        .get("Item", {})
-    )
-    return {name: int(item[name]["N"]) if name in item else 0 for name in COUNTERS}
+    try:
+        item = ImportItem.get(import_id, SUMMARY_LINE, consistent_read=True)
+    except DoesNotExist:
+        return dict.fromkeys(COUNTERS, 0)
+    return {name: int(getattr(item, name) or 0) for name in COUNTERS}
 
 
 def results(import_id: str, *, after: int = 0, limit: int = 100) -> tuple[list[dict[str, Any]], int | None]:
     """A page of row outcomes in line order, and the line to continue after (None at the end)."""
-    response = clients.dynamodb().query(
-        TableName=_table(),
-        KeyConditionExpression="import_id = :id AND line > :after",
-        ExpressionAttributeValues={":id": {"S": import_id}, ":after": {"N": str(max(after, SUMMARY_LINE))}},
-        Limit=limit,
-        ConsistentRead=True,
-    )
-    rows = [_public(item) for item in response["Items"]]
-    more = "LastEvaluatedKey" in response and len(rows) == limit
+    page = ImportItem.query(import_id, ImportItem.line > max(after, SUMMARY_LINE), limit=limit, consistent_read=True)
+    rows = [_public(item) for item in page]
+    more = page.last_evaluated_key is not None and len(rows) == limit
     return rows, (rows[-1]["line"] if more and rows else None)
 
 
-def _number(item: dict[str, Any], name: str) -> int | None:
-    return int(item[name]["N"]) if name in item else None
+def _number(value: float | None) -> int | None:
+    return None if value is None else int(value)
 
 
-def _public(item: dict[str, Any]) -> dict[str, Any]:
+def _public(item: ImportItem) -> dict[str, Any]:
     row: dict[str, Any] = {
-        "line": _number(item, "line"),
-        "userId": _number(item, "userId"),
-        "result": item["result"]["S"],
-        "postId": _number(item, "postId"),
+        "line": int(item.line),
+        "userId": _number(item.user_id),
+        "result": ERROR if item.result == UNKNOWN else item.result,
+        "postId": _number(item.post_id),
     }
-    if "error" in item:
-        row["error"] = item["error"]["S"]
+    if item.error is not None:
+        row["error"] = item.error
+    if item.result == UNKNOWN:
+        row["outcome_unknown"] = True
     return row

@@ -15,6 +15,7 @@ from moto import mock_aws
 from app import app
 from chalicelib.aws import clients, queue
 from chalicelib.config import get_settings
+from chalicelib.imports import items
 from chalicelib.jobs.model import Job
 from chalicelib.records import loader
 from chalicelib.records.datasets import Dataset
@@ -30,7 +31,8 @@ ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDP
 def _forget_connections() -> None:
     clients.reset()
     queue.queue_url.cache_clear()
-    for model in (Job, Dataset):
+    items.transactions.cache_clear()
+    for model in (Job, Dataset, items.ImportItem):
         model._connection = None
 
 

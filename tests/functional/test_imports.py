@@ -9,15 +9,23 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from botocore.client import BaseClient
+from botocore.exceptions import ClientError
 from chalice.test import Client
 from urllib3 import encode_multipart_formdata
 
 from chalicelib.aws import clients
 from chalicelib.config import get_settings
-from chalicelib.jobs import store
+from chalicelib.errors import ContinueLater
+from chalicelib.imports import ledger
+from chalicelib.imports import posts_api as posts_api_client
+from chalicelib.imports.limiter import RateLimiter
+from chalicelib.jobs import invocation, store
+from chalicelib.jobs.kinds import post_import
 from infra.local.fake_posts_api import FakePostsApi
 from tests.functional.delivery import Queues
 
+COUNTERS = ("rows_total", "rows_in", "rows_invalid", "rows_sent", "rows_failed", "rows_unknown")
 GOOD = b'userId,title,body\n1,first,hello\n2,"second, with comma",world\n3,third,"multi\nline"\n'
 
 
@@ -58,12 +66,13 @@ def test_each_valid_row_is_sent_once_and_recorded(client: Client, queues: Queues
 
     answer = status(client, import_id)
     assert answer["status"] == "succeeded" and answer["progress"] == 1
-    assert {key: answer[key] for key in ("rows_total", "rows_in", "rows_invalid", "rows_sent", "rows_failed")} == {
+    assert {key: answer[key] for key in COUNTERS} == {
         "rows_total": 6,
         "rows_in": 6,
         "rows_invalid": 2,
         "rows_sent": 4,
         "rows_failed": 0,
+        "rows_unknown": 0,
     }
     assert [post["title"] for post in posts_api.created()] == ["first", "second, with comma", "third", "fifth"]
     assert posts_api.created()[2]["body"] == "multi\nline"
@@ -126,25 +135,49 @@ def test_a_hostile_files_valid_rows_are_sent_and_each_bad_one_is_reported_by_lin
     ]
 
 
-def test_429_and_5xx_are_retried_and_other_errors_are_not(
+def test_a_429_is_retried_a_5xx_is_not_and_other_errors_are_errors(
     client: Client, queues: Queues, posts_api: FakePostsApi
 ) -> None:
-    posts_api.script([429, 500, 201, 400])
+    posts_api.script([429, 201, 500, 400])
+    import_id = run_import(client, queues, b"userId,title,body\n1,a,b\n2,c,d\n3,e,f\n")
+    rows = results(client, import_id)["results"]
+    assert [(row["result"], row.get("outcome_unknown", False)) for row in rows] == [
+        ("ok", False),
+        ("error", True),
+        ("error", False),
+    ]
+    assert rows[1]["error"] == "HTTP 500; the post may exist; not sent again"
+    assert rows[2]["error"] == "HTTP 400"
+    assert [call["status"] for call in posts_api.calls()] == [429, 201, 500, 400]
+    answer = status(client, import_id)
+    assert (answer["rows_sent"], answer["rows_failed"], answer["rows_unknown"]) == (1, 2, 1)
+
+
+def test_a_post_created_but_answered_late_is_recorded_unknown_not_sent_again(
+    client: Client, queues: Queues, posts_api: FakePostsApi
+) -> None:
+    posts_api.script(["timeout", 201, 201])
     import_id = run_import(client, queues, b"userId,title,body\n1,a,b\n2,c,d\n")
     rows = results(client, import_id)["results"]
-    assert [row["result"] for row in rows] == ["ok", "error"]
-    assert rows[1]["error"] == "HTTP 400"
-    assert [call["status"] for call in posts_api.calls()] == [429, 500, 201, 400]
-    assert status(client, import_id)["rows_failed"] == 1
-
-
-def test_a_call_that_keeps_timing_out_is_an_error_with_the_reason(
-    client: Client, queues: Queues, posts_api: FakePostsApi
-) -> None:
-    posts_api.script(["timeout", "timeout", "timeout"])
-    import_id = run_import(client, queues, b"userId,title,body\n1,a,b\n")
-    [row] = results(client, import_id)["results"]
-    assert row["result"] == "error" and row["error"] == "no answer within 2 s (after 3 attempts)"
+    assert rows[0] == {
+        "line": 2,
+        "userId": 1,
+        "result": "error",
+        "postId": None,
+        "error": "no answer within 2 s; the post may exist; not sent again",
+        "outcome_unknown": True,
+    }
+    assert rows[1]["result"] == "ok"
+    assert [post["title"] for post in posts_api.created()] == ["a", "c"]  # each once
+    answer = status(client, import_id)
+    assert {key: answer[key] for key in COUNTERS} == {
+        "rows_total": 2,
+        "rows_in": 2,
+        "rows_invalid": 0,
+        "rows_sent": 1,
+        "rows_failed": 1,
+        "rows_unknown": 1,
+    }
 
 
 def test_a_duplicate_delivery_sends_nothing_twice(client: Client, queues: Queues, posts_api: FakePostsApi) -> None:
@@ -187,8 +220,9 @@ def test_a_row_whose_worker_died_mid_request_is_not_sent_again(
         (3, "error", None),
         (4, "ok", 1),
     ]
-    assert rows[1]["error"].startswith("outcome unknown")
+    assert rows[1]["outcome_unknown"] is True and "the post may exist" in rows[1]["error"]
     assert [post["userId"] for post in posts_api.created()] == [3]
+    assert status(client, job_id)["rows_unknown"] == 1
 
 
 def test_results_come_in_pages(client: Client, queues: Queues, posts_api: FakePostsApi) -> None:
@@ -257,3 +291,160 @@ def test_a_rate_limit_slot_too_far_away_requeues_the_import_with_a_delay(
         QueueUrl=queues.url(get_settings().jobs_queue), AttributeNames=["ApproximateNumberOfMessagesDelayed"]
     )["Attributes"]["ApproximateNumberOfMessagesDelayed"]
     assert delayed == "1"
+
+
+def cancel_transactions(monkeypatch: pytest.MonkeyPatch, reasons: list[str]) -> list[str]:
+    """Cancel the next TransactWriteItems calls as DynamoDB does, one per entry of ``reasons``: the
+    reason given for the counters item (the transaction's second). What is left is returned."""
+    original = BaseClient._make_api_call  # type: ignore[attr-defined]
+
+    def call(self: BaseClient, operation: str, params: Any) -> Any:
+        if operation == "TransactWriteItems" and reasons:
+            answer: Any = {
+                "Error": {"Code": "TransactionCanceledException", "Message": "Transaction cancelled"},
+                "CancellationReasons": [{"Code": "None"}, {"Code": reasons.pop(0), "Message": "injected"}],
+            }
+            raise ClientError(answer, operation)
+        return original(self, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", call)
+    return reasons
+
+
+def test_a_conflicting_transaction_is_retried_and_the_counters_stay_exact(
+    client: Client, queues: Queues, posts_api: FakePostsApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Defect 5: a conflict on the counters is not 'already recorded'; the row is recorded."""
+    left = cancel_transactions(monkeypatch, ["TransactionConflict", "ThrottlingError"])
+    import_id = run_import(client, queues, GOOD)
+    assert left == []
+    answer = status(client, import_id)
+    assert answer["status"] == "succeeded"
+    assert (answer["rows_in"], answer["rows_sent"], answer["rows_failed"]) == (3, 3, 0)
+    assert [row["result"] for row in results(client, import_id)["results"]] == ["ok", "ok", "ok"]
+
+
+def test_a_row_that_cannot_be_recorded_releases_the_job_and_is_never_lost(
+    client: Client, queues: Queues, posts_api: FakePostsApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Defect 5: throttled past the ledger's retries, the job is released (not 'succeeded' with short
+    counters); its next delivery finds the row sent but unrecorded, and records its outcome as
+    unknown rather than send it again."""
+    queues.retry_at_once()
+    cancel_transactions(monkeypatch, ["ThrottlingError"] * ledger.RECORD_ATTEMPTS)
+    response = upload(client, GOOD)
+    job_id = json.loads(response.body)["id"]
+
+    assert queues.deliver() == 1
+    released = status(client, job_id)
+    assert released["status"] == "queued" and released["rows_in"] == 0
+    while queues.deliver():
+        pass
+
+    answer = status(client, job_id)
+    assert answer["status"] == "succeeded"
+    assert {key: answer[key] for key in COUNTERS} == {
+        "rows_total": 3,
+        "rows_in": 3,
+        "rows_invalid": 0,
+        "rows_sent": 2,
+        "rows_failed": 1,
+        "rows_unknown": 1,
+    }
+    assert [post["title"] for post in posts_api.created()] == ["first", "second, with comma", "third"]
+
+
+def run_slice(client: Client, content: bytes, seconds_left: float) -> tuple[str, str]:
+    """Upload ``content`` and run one slice of its import in an invocation with ``seconds_left``:
+    the job's id, and why the slice stopped (ContinueLater's message; "" if it finished)."""
+    job = store.get_job(json.loads(upload(client, content).body)["id"])
+    with invocation.running(int(seconds_left * 1000)):
+        try:
+            post_import.KIND.run(dict(job.params), lambda fraction: None)
+        except ContinueLater as exc:
+            return job.id, str(exc)
+    return job.id, ""
+
+
+def test_no_row_starts_when_its_worst_case_would_outrun_the_function(
+    client: Client, queues: Queues, posts_api: FakePostsApi
+) -> None:
+    """Defect 9: with less time left than a request and its recording take, nothing is sent."""
+    job_id, stopped = run_slice(client, GOOD, seconds_left=posts_api_client.ROW_SECONDS - 1)
+    assert "left in this invocation" in stopped
+    assert posts_api.calls() == []
+    assert results(client, job_id)["results"] == []
+
+
+def test_a_wait_for_a_slot_is_capped_by_the_time_left(
+    client: Client, queues: Queues, posts_api: FakePostsApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Defect 9: the next slot is 8 s away, within POSTS_MAX_WAIT but not within the time left:
+    the row is handed back, unsent, instead of waiting into the function's timeout."""
+    monkeypatch.setenv("POSTS_MAX_WAIT", "10")
+    get_settings.cache_clear()
+    busy_until = str(int(time.time() * 1000) + 8_000)
+    clients.dynamodb().put_item(
+        TableName=get_settings().limits_table, Item={"name": {"S": "posts-api"}, "next_ms": {"N": busy_until}}
+    )
+    job_id, stopped = run_slice(client, GOOD, seconds_left=posts_api_client.ROW_SECONDS + 4)
+    assert "slot is more than" in stopped
+    assert posts_api.calls() == []
+    assert results(client, job_id)["results"] == []  # the row is not left "sending"
+
+
+def test_a_retry_that_would_outrun_the_function_hands_the_row_back(
+    client: Client, queues: Queues, posts_api: FakePostsApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Defect 9: after a 429 (nothing created) the wait it asks for (the shared schedule pushed back
+    by the backoff, 30 s here) leaves no time for another attempt: the row is handed back unsent,
+    to go in the next delivery."""
+    monkeypatch.setattr(posts_api_client, "BACKOFF_SECONDS", 30.0)
+    posts_api.script([429])
+    job_id, stopped = run_slice(client, GOOD, seconds_left=posts_api_client.ROW_SECONDS + 10)
+    assert "slot is more than" in stopped
+    assert [call["status"] for call in posts_api.calls()] == [429]
+    assert results(client, job_id)["results"] == []
+
+
+def test_a_429_pushes_back_every_workers_schedule(aws: None, posts_api: FakePostsApi) -> None:
+    """Defect 10: the API's Retry-After (1 s) holds back the shared schedule, not just this worker:
+    another worker asking for a slot while this one waits to retry gets one after it."""
+    posts_api.script([429, 201])
+    other_worker = RateLimiter(post_import.LIMITER, per_second=7)
+    others: list[int | None] = []
+
+    def sleep(seconds: float) -> None:  # this worker waits for its slot: the other one asks for one
+        until = time.monotonic() + seconds
+        if posts_api.calls() and not others:  # once the 429 has come
+            others.append(other_worker.reserve(max_wait=60))
+        time.sleep(max(0.0, until - time.monotonic()))
+
+    limiter = RateLimiter(post_import.LIMITER, per_second=7, sleep=sleep)
+    outcome = posts_api_client.send(posts_api.url, {"title": "t"}, limiter, max_wait=60)
+
+    assert outcome.ok and [call["status"] for call in posts_api.calls()] == [429, 201]
+    refused_at = posts_api.calls()[0]["at"] * 1000
+    assert len(others) == 1 and others[0] is not None and others[0] >= refused_at + 1000, (refused_at, others)
+
+
+def test_a_limiter_error_before_the_request_leaves_the_row_unclaimed(
+    client: Client, queues: Queues, posts_api: FakePostsApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The shared limiter cannot be read (throttled past the SDK's retries) before the first row's
+    request: the error goes on to the worker, and the row is not left 'sending' (which a later
+    delivery would have to record as unknown, though it was never sent)."""
+    original = BaseClient._make_api_call  # type: ignore[attr-defined]
+    limits = get_settings().limits_table
+
+    def call(self: BaseClient, operation: str, params: Any) -> Any:
+        if operation == "GetItem" and params.get("TableName") == limits:
+            raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "injected"}}, operation)
+        return original(self, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", call)
+    job = store.get_job(json.loads(upload(client, GOOD).body)["id"])
+    with pytest.raises(ClientError, match="ThrottlingException"):
+        post_import.KIND.run(dict(job.params), lambda fraction: None)
+    assert posts_api.calls() == []
+    assert results(client, job.id)["results"] == []

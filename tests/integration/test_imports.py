@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -14,10 +15,13 @@ from typing import Any
 import pytest
 import requests
 
-from chalicelib.aws import clients
+from chalicelib.aws import clients, files
 from chalicelib.config import get_settings
-from chalicelib.imports import posts_api
+from chalicelib.errors import ContinueLater
+from chalicelib.imports import ledger, posts_api
 from chalicelib.imports.limiter import RateLimiter
+from chalicelib.jobs.kinds import post_import
+from infra.local.fake_posts_api import DEFAULT_HANG
 from infra.local.processes import free_port, wait_until
 from infra.local.stack import ROOT
 from tests.integration.conftest import Service, until_finished
@@ -97,3 +101,49 @@ def test_a_file_that_is_not_csv_is_refused(service: Service) -> None:
         f"{service.api}/imports", files={"file": ("x.bin", b"\x00\x01\x02", "application/x")}, timeout=10
     )
     assert response.status_code == 415
+
+
+def test_posts_created_but_answered_late_are_created_once(on_the_stack: Service) -> None:
+    """The API creates every post but answers every 4th request after 3 s (past the 2 s client
+    timeout): each row is still created once at the API (counted per title), and the late ones are
+    recorded as rows whose outcome is unknown, never sent again. The import runs in this process
+    against the stack's DynamoDB and S3 and over HTTP to the fake (the stack's 2 s visibility
+    timeout, set for its dead-letter tests, is shorter than one late answer)."""
+    service = on_the_stack
+    service.posts_api.reset()
+    service.posts_api.configure(hang=3)
+    service.posts_api.script([201, 201, 201, "timeout"] * 6)
+    rows = "".join(f"{n},title {n},body {n}\n" for n in range(1, 25))
+    import_id = uuid.uuid4().hex
+    files.put_bytes(post_import.upload_key(import_id), f"userId,title,body\n{rows}".encode())
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("POSTS_API_URL", service.posts_api.url)
+            get_settings.cache_clear()
+            counters = _run_to_the_end(post_import.parse_params({"import_id": import_id}))
+        titles = [post["title"] for post in service.posts_api.created()]
+    finally:  # the fake is the stack's: leave it as the other tests expect it
+        service.posts_api.reset()
+        service.posts_api.configure(hang=DEFAULT_HANG)
+
+    twice = sorted({title for title in titles if titles.count(title) > 1})
+    assert twice == [], f"{len(twice)} of 24 rows created twice: {twice}"
+    assert sorted(titles) == sorted(f"title {n}" for n in range(1, 25))
+    results, _ = ledger.results(import_id)
+    late = [row["line"] - 1 for row in results if row.get("outcome_unknown")]
+    assert late == list(range(4, 25, 4))
+    assert {name: counters[name] for name in ("rows_in", "rows_sent", "rows_failed", "rows_unknown")} == {
+        "rows_in": 24,
+        "rows_sent": 18,
+        "rows_failed": 6,
+        "rows_unknown": 6,
+    }
+
+
+def _run_to_the_end(params: dict[str, Any]) -> dict[str, int]:
+    """Run an import's slices one after another, as its messages would."""
+    while True:
+        try:
+            return dict(post_import.KIND.run(params, lambda fraction: None))
+        except ContinueLater:
+            continue

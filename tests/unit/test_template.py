@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from chalicelib.imports.items import ImportItem
 from chalicelib.jobs.model import Job
 from chalicelib.records.datasets import Dataset
 from infra.resources import table_definitions
@@ -57,12 +58,12 @@ def test_the_pynamodb_models_find_their_keys_and_index_in_the_template():
     settings = stage("prod").settings
     assert shape(tables[settings.jobs_table]) == shape(dict(Job._get_schema()))
     assert shape(tables[settings.datasets_table]) == shape(dict(Dataset._get_schema()))
+    assert shape(tables[settings.import_rows_table]) == shape(dict(ImportItem._get_schema()))
 
 
 def test_the_tables_the_code_reads_with_boto3_have_the_keys_it_uses():
     settings = stage("prod").settings
     tables = {props["TableName"]: shape(props) for props in resources("prod", "AWS::DynamoDB::Table").values()}
-    assert tables[settings.import_rows_table]["key"] == {("import_id", "HASH"), ("line", "RANGE")}
     assert tables[settings.limits_table]["key"] == {("name", "HASH")}
     for name in ("sales", "sales_detail"):
         records = tables[settings.records_table(name)]

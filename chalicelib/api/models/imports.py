@@ -17,7 +17,10 @@ class Import(StatusView):
     rows_in: int = Field(ge=0)
     rows_invalid: int = Field(ge=0)
     rows_sent: int = Field(ge=0)
-    rows_failed: int = Field(ge=0)
+    rows_failed: int = Field(ge=0, description="Rows not created, or whose outcome is unknown (rows_unknown).")
+    rows_unknown: int = Field(
+        ge=0, description="Failed rows whose request may have reached the API (the post may exist); never sent again."
+    )
 
 
 class ResultsQuery(Request):
@@ -31,6 +34,10 @@ class RowOutcome(Answer):
     result: Literal["ok", "error", "sending"]
     postId: int | None
     error: str | None = None
+    outcome_unknown: bool = Field(
+        default=False,
+        description="Present (true) on an error row whose request may have reached the API: the post may exist.",
+    )
 
 
 class Results(Answer):

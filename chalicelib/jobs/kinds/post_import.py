@@ -2,7 +2,9 @@
 
 Rows go one at a time, in file order, each through the shared rate limiter. The job works in
 slices of ``IMPORT_SLICE_SECONDS``: then it stops and continues in a new message, so no Lambda
-runs for long, and a delivery after a crash resumes after the last row with an outcome.
+runs for long, and a delivery after a crash resumes after the last row with an outcome. A slice
+also stops before a row whose worst case (``posts_api.ROW_SECONDS`` after its slot) would outrun
+the invocation, and a row waits for its slot only as long as the invocation leaves.
 """
 
 from __future__ import annotations
@@ -20,11 +22,12 @@ from chalicelib.errors import ContinueLater, InvalidInput
 from chalicelib.imports import ledger, posts_api
 from chalicelib.imports.limiter import RateLimiter
 from chalicelib.imports.rows import Row, read_rows
+from chalicelib.jobs import invocation
 from chalicelib.jobs.kind import JobKind, Params, Progress
 
 _ID = re.compile(r"[0-9a-f]{32}")
 LIMITER = "posts-api"
-UNKNOWN = "outcome unknown: the worker stopped during this row's request; not sent again"
+UNKNOWN = "the worker stopped during this row's request; the post may exist; not sent again"
 
 
 def upload_key(import_id: str) -> str:
@@ -58,6 +61,9 @@ def _run(params: Params, progress: Progress) -> dict[str, int]:
         for done, row in enumerate(_rows(path), start=1):
             if row.line < resume_at:
                 continue
+            left = invocation.remaining_seconds()
+            if left < posts_api.ROW_SECONDS:  # the row's worst case would outrun the function
+                raise ContinueLater(f"{left:.0f} s left in this invocation; {done - 1} of {total} rows")
             if _handle(import_id, row, sender):
                 progress(done / max(total, 1))
                 if time.monotonic() > deadline and done < total:
@@ -94,20 +100,23 @@ class _Sender:
 def _handle(import_id: str, row: Row, sender: _Sender) -> bool:
     """Send or record one row; False when an earlier delivery had already done it."""
     if row.problem:
-        ledger.record(import_id, row, error=f"invalid: {row.problem}", invalid=True)
+        ledger.record(import_id, row, posts_api.ERROR, error=f"invalid: {row.problem}", invalid=True)
         return True
     claim = ledger.claim(import_id, row)
     if not claim.send:
         if claim.result == ledger.SENDING:
-            ledger.record(import_id, row, error=UNKNOWN)
+            ledger.record(import_id, row, posts_api.UNKNOWN, error=UNKNOWN)
             return True
         return False
     try:
         outcome = sender.send(row)
-    except posts_api.SlotTooFar:
+    except posts_api.NotSent:  # no request for it could have reached the API: it may go later
         ledger.unclaim(import_id, row)
         raise
-    ledger.record(import_id, row, post_id=outcome.post_id, error=outcome.error)
+    except posts_api.Unsent as exc:  # nor here; the AWS error behind it goes on to the worker
+        ledger.unclaim(import_id, row)
+        raise exc.__cause__ or exc from None
+    ledger.record(import_id, row, outcome.result, post_id=outcome.post_id, error=outcome.error)
     return True
 
 

@@ -9,7 +9,7 @@ const PAGE_SIZE = 20;
 const COLUMNS = [
   { key: "line", label: "Line" },
   { key: "userId", label: "userId" },
-  { key: "result", label: "Result", format: (result) => h("span", { class: `badge ${result}` }, result) },
+  { key: "result", label: "Result", format: (result, row) => resultBadge(row.outcome_unknown ? "unknown" : result) },
   { key: "postId", label: "postId" },
   { key: "error", label: "Error" },
 ];
@@ -43,6 +43,7 @@ export function setUpImports(section) {
       ["Invalid", job.rows_invalid],
       ["Sent", job.rows_sent],
       ["Failed", job.rows_failed],
+      ["Outcome unknown", job.rows_unknown],
     ]);
   }
 
@@ -50,6 +51,11 @@ export function setUpImports(section) {
     send: (file, onProgress) => postFile("imports", file, onProgress),
     onSent: watch,
   });
+}
+
+/** A row's result; "unknown" when its request may have reached the API (the post may exist). */
+function resultBadge(result) {
+  return h("span", { class: `badge ${result}` }, result);
 }
 
 /** The per-row results, a page at a time: `next_after` from each answer leads to the next page. */
