@@ -1,0 +1,129 @@
+"""The chaos run's targets (the issue's "Must show") and the markdown of ``bench/chaos_results.md``.
+
+A report, not a gate: a missed target is printed as FAIL and written down; ``make chaos`` ends
+with exit code 0 (the test, tests/integration/test_chaos.py, is the gate).
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+from collections import Counter
+from pathlib import Path
+
+from bench.chaos.run import Outcome
+from bench.targets import Target, table
+from infra.local.faults import Fault, FaultRates
+
+RESULTS = Path(__file__).resolve().parents[1] / "chaos_results.md"
+MIN_SUCCESS = 0.95
+
+
+def targets(outcome: Outcome) -> list[Target]:
+    f = outcome.figures
+    return [
+        Target("jobs stuck (unfinished at the deadline)", str(f.stuck), "0", f.stuck == 0),
+        Target("results stored twice (jobs)", str(f.stored_twice), "0", f.stored_twice == 0),
+        Target("posts created twice at the API", str(f.posts_twice), "0", f.posts_twice == 0),
+        Target("import rows lost (no outcome)", f"{f.rows_lost} of {f.rows}", "0", f.rows_lost == 0),
+        Target(
+            "jobs succeeded",
+            f"{f.succeeded}/{f.submitted} ({100 * f.success_share:.0f} %)",
+            f">= {100 * MIN_SUCCESS:.0f} %",
+            f.success_share >= MIN_SUCCESS,
+        ),
+        Target("failed jobs without a reason", str(f.failed_without_reason), "0", f.failed_without_reason == 0),
+    ]
+
+
+def _header(outcome: Outcome) -> list[str]:
+    plan = outcome.plan
+    nproc = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    runner = (
+        "reads LAMBDA_KILL_RATE"
+        if outcome.kills_supported
+        else "**ignores LAMBDA_KILL_RATE** (no invocation was killed)"
+    )
+    return [
+        "# Chaos results",
+        "",
+        f"- date: {outcome.started:%Y-%m-%d %H:%M:%S %z}; machine: nproc {nproc}, Python {platform.python_version()}",
+        f"- seed: **{plan.seed}** (replay: `make chaos SEED={plan.seed} JOBS={plan.jobs}`); jobs: {plan.jobs} "
+        f"({', '.join(f'{n} {kind}' for kind, n in plan.counts().items())})",
+        f"- faults: {100 * plan.aws_rate:g} % of the requests to each AWS service (DynamoDB, SQS, S3) through "
+        "`infra/local/chaos_proxy.py`, and as many SQS sends forwarded twice; posts API: "
+        f"{100 * plan.late_rate:g} % of posts answered after {plan.hang:g} s (the client gives up at 2 s), "
+        f"{100 * plan.drop_rate:g} % never answered (both created); runner: `LAMBDA_KILL_RATE={plan.kill_rate:g}` "
+        f"(this runner {runner}; {outcome.kill_lines} log lines mention a kill)",
+        f"- stack: `JOBS_VISIBILITY_TIMEOUT={plan.visibility}`, `JOBS_MAX_RECEIVE_COUNT={plan.max_receives}`, "
+        f"{plan.workers} invocations per queue; deadline {plan.deadline:g} s after the last submission",
+        "",
+    ]
+
+
+def _figure_lines(outcome: Outcome) -> list[str]:
+    f = outcome.figures
+    rows = [
+        ("jobs submitted (accepted) / not accepted", f"{f.submitted} / {f.rejected}"),
+        ("succeeded", str(f.succeeded)),
+        ("failed with a reason / without", f"{f.failed_with_reason} / {f.failed_without_reason}"),
+        ("  of which failed by the dead-letter handler", str(f.dead_lettered)),
+        ("stuck (not finished by the deadline)", str(f.stuck)),
+        (
+            "results stored twice (jobs)",
+            f"{f.stored_twice} ({f.succeeded_twice} moved to succeeded twice, {f.put_twice} result objects put twice)",
+        ),
+        ("posts created / answered late / never answered", f"{f.posts_created} / {f.posts_late} / {f.posts_dropped}"),
+        ("posts created twice at the API", str(f.posts_twice)),
+        ("import rows (finished imports) / lost / outcome unknown", f"{f.rows} / {f.rows_lost} / {f.rows_unknown}"),
+        ("jobs claimed more than once (not imports)", str(f.jobs_retried)),
+        ("messages redelivered / SQS sends duplicated", f"{f.redeliveries} / {f.duplicate_sends}"),
+        ("time: first submission to last job finished", f"{f.seconds:.1f} s"),
+    ]
+    lines = ["## Figures", "", "| | |", "|---|---:|"]
+    lines += [f"| {name} | {value} |" for name, value in rows]
+    return [*lines, ""]
+
+
+def _fault_lines(outcome: Outcome) -> list[str]:
+    f = outcome.figures
+    kinds = [fault for fault, _ in FaultRates().ordered()] + [Fault.DUPLICATE]
+    lines = [
+        "## Faults injected (botocore's retries absorb most: standard mode, 5 attempts)",
+        "",
+        "| service | requests | " + " | ".join(kind.value for kind in kinds) + " |",
+        "|---|---:|" + "---:|" * len(kinds),
+    ]
+    for service, requests in sorted(f.requests.items()):
+        counts = f.faults.get(service, Counter())
+        lines.append(f"| {service} | {requests} | " + " | ".join(str(counts.get(kind, 0)) for kind in kinds) + " |")
+    return [*lines, ""]
+
+
+def _job_lines(outcome: Outcome) -> list[str]:
+    f = outcome.figures
+    lines = ["## Jobs by kind", "", "| kind | statuses |", "|---|---|"]
+    lines += [
+        f"| {kind} | {', '.join(f'{status} {n}' for status, n in sorted(statuses.items()))} |"
+        for kind, statuses in sorted(f.by_kind.items())
+    ]
+    lines.append("")
+    for title, entries in (("Failed jobs", f.failures), ("Stuck jobs", f.stuck_jobs)):
+        if entries:
+            lines += [f"## {title}", "", "| job | id | reason or state |", "|---|---|---|"]
+            lines += [f"| {what} | `{job_id}` | {_cell(text)} |" for what, job_id, text in entries]
+            lines.append("")
+    if f.lost:
+        lines += ["## Import rows without an outcome", "", "| import | lines |", "|---|---|"]
+        lines += [f"| `{job_id}` | {', '.join(str(n) for n in lines_)} |" for job_id, lines_ in f.lost]
+        lines.append("")
+    return lines
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")[:300]
+
+
+def markdown(outcome: Outcome) -> str:
+    sections = (_header, lambda o: table(targets(o)), _figure_lines, _fault_lines, _job_lines)
+    return "\n".join(line for section in sections for line in section(outcome))

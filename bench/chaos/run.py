@@ -1,0 +1,50 @@
+"""One chaos run, start to finish: the stack, the workload, the wait, the tally."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from bench.chaos import workload
+from bench.chaos.plan import Plan
+from bench.chaos.stack import LOG_DIR, chaos_stack
+from bench.chaos.tally import Figures, tally
+from infra.local.stack import ROOT
+
+RUNNER = ROOT / "infra" / "local" / "lambda_runner.py"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    plan: Plan
+    started: datetime
+    figures: Figures
+    kills_supported: bool  # whether this runner reads LAMBDA_KILL_RATE at all
+    kill_lines: int  # lines of the runner's log that mention a kill
+
+
+def _kill_lines(log_dir: Path) -> int:
+    log = log_dir / "worker.log"
+    if not log.exists():
+        return 0
+    return sum(1 for line in log.read_text(errors="replace").splitlines() if "kill" in line.lower())
+
+
+def run(plan: Plan, log_dir: Path = LOG_DIR) -> Outcome:
+    """Start the stack, submit every job, wait, count; the stack is stopped whatever happens.
+    The processes' logs go to ``log_dir``."""
+    started = datetime.now().astimezone()
+    print(f"chaos run: seed {plan.seed} (replay with SEED={plan.seed}), {plan.jobs} jobs", flush=True)
+    works = workload.works(plan)
+    with chaos_stack(plan, log_dir) as stack:
+        began = time.monotonic()
+        jobs = [workload.submit(stack.api, work) for work in works]
+        print(f"submitted {sum(1 for job in jobs if job.id)} of {len(jobs)} jobs; waiting...", flush=True)
+        deadline = time.monotonic() + plan.deadline
+        last = workload.wait(stack.dynamodb(), stack.settings.jobs_table, jobs, deadline, plan.settle)
+        exchanges = [exchange for proxy in stack.proxies.values() for exchange in proxy.exchanges()]
+        figures = tally(stack.api, jobs, exchanges, dict(stack.posts.stats()), stack.settings.jobs_table, last - began)
+    supported = "LAMBDA_KILL_RATE" in RUNNER.read_text()
+    return Outcome(plan, started, figures, supported, _kill_lines(log_dir))

@@ -1,0 +1,191 @@
+"""The chaos run's figures: each job promise counted from what really happened.
+
+Sources, none of them faulted: the job records (read straight from DynamoDB Local), the proxies'
+logs (which writes reached the upstream, and which answers the app got), the fake posts API's
+record of every creation, and each import's ``GET /imports/{id}/results`` pages.
+
+- stuck: accepted, not ``succeeded`` or ``failed`` when the deadline passed.
+- stored twice: a job with more than one write that reached DynamoDB and moved it to
+  ``succeeded`` (fenced writes make a second one impossible), or with more than one result object
+  (``results/...``) put in S3 and acknowledged to the app (a put whose answer the proxy dropped is
+  not counted: botocore re-sends that same request).
+- posts created twice: posts the API created more than once with the same (unique) title.
+- rows lost: data lines of a finished import without an ``ok``/``error`` outcome in its results.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from bench.api import call
+from bench.chaos.workload import Job
+from infra.local.chaos_proxy import Exchange
+from infra.local.faults import Fault
+
+OUTCOMES = ("ok", "error")
+GAVE_UP = "gave up"
+
+
+@dataclass
+class Figures:
+    """What the run's table shows (see the module's docstring for each definition)."""
+
+    submitted: int = 0
+    rejected: int = 0
+    succeeded: int = 0
+    failed_with_reason: int = 0
+    failed_without_reason: int = 0
+    stuck: int = 0
+    stored_twice: int = 0
+    succeeded_twice: int = 0  # of which: two writes moved the job to succeeded
+    put_twice: int = 0  # of which: two acknowledged puts of its result object
+    posts_created: int = 0
+    posts_late: int = 0
+    posts_dropped: int = 0
+    posts_twice: int = 0
+    rows: int = 0  # data lines of the finished imports
+    rows_lost: int = 0
+    rows_unknown: int = 0  # rows recorded "outcome unknown" (sent, answer never seen)
+    jobs_retried: int = 0  # non-import jobs claimed more than once (imports claim once per slice)
+    redeliveries: int = 0  # messages received with ApproximateReceiveCount > 1
+    duplicate_sends: int = 0  # SQS sends the proxy forwarded twice
+    dead_lettered: int = 0  # jobs failed by the dead-letter handler
+    seconds: float = 0.0
+    requests: dict[str, int] = field(default_factory=dict)
+    faults: dict[str, Counter[Fault]] = field(default_factory=dict)
+    by_kind: dict[str, Counter[str]] = field(default_factory=dict)
+    failures: list[tuple[str, str, str]] = field(default_factory=list)  # kind/label, id, error
+    stuck_jobs: list[tuple[str, str, str]] = field(default_factory=list)  # kind/label, id, state
+    lost: list[tuple[str, list[int]]] = field(default_factory=list)  # import id, lines
+
+    @property
+    def success_share(self) -> float:
+        return self.succeeded / self.submitted if self.submitted else 0.0
+
+
+def _succeed_writes(exchanges: list[Exchange], table: str) -> Counter[str]:
+    """Per job id: the writes that reached DynamoDB (answered 200 upstream) and set ``succeeded``."""
+    counts: Counter[str] = Counter()
+    for exchange in exchanges:
+        if exchange.service != "dynamodb" or exchange.status != 200:
+            continue
+        for write in exchange.facts.get("writes", []):
+            if write["table"] == table and write["status"] == "succeeded" and write["key"]:
+                counts[write["key"]] += exchange.forwarded
+    return counts
+
+
+def _result_puts(exchanges: list[Exchange]) -> Counter[str]:
+    """Per S3 key under ``results/``: whole-object puts (PutObject, CompleteMultipartUpload) acknowledged."""
+    counts: Counter[str] = Counter()
+    for exchange in exchanges:
+        key, query = exchange.facts.get("key", ""), exchange.facts.get("query", "")
+        whole = (exchange.operation == "PUT" and not query) or (exchange.operation == "POST" and "uploadId=" in query)
+        if exchange.service == "s3" and whole and key.startswith("results/") and exchange.acknowledged:
+            counts[key] += 1
+    return counts
+
+
+def _result_keys(job: Job) -> set[str]:
+    """The S3 keys a job's result may be stored at (``chalicelib.jobs.results``, the report kind)."""
+    keys = {f"results/{job.id}.json"}
+    try:
+        params = json.loads(str(job.record.get("params", "{}")))
+    except ValueError:
+        params = {}
+    if isinstance(params, dict) and isinstance(params.get("upload_id"), str):
+        keys.add(f"results/{params['upload_id']}.totals.csv")
+    return keys
+
+
+def _redeliveries(exchanges: list[Exchange]) -> int:
+    received = (m for e in exchanges if e.service == "sqs" for m in e.facts.get("received", []))
+    return sum(1 for _, count in received if count > 1)
+
+
+def import_results(api: str, import_id: str, attempts: int = 5) -> list[dict[str, Any]]:
+    """Every row outcome of an import, page by page (a page that fails under faults is asked again)."""
+    rows: list[dict[str, Any]] = []
+    after: int | None = 0
+    while after is not None:
+        for attempt in range(attempts):
+            try:
+                reply = call(api, "GET", f"/imports/{import_id}/results?after={after}&limit=1000")
+            except OSError:
+                reply = None
+            if reply is not None and reply.status == 200:
+                break
+            time.sleep(0.5 * (attempt + 1))
+        else:
+            raise RuntimeError(f"GET /imports/{import_id}/results failed {attempts} times")
+        rows += reply.body["results"]
+        after = reply.body.get("next_after")
+    return rows
+
+
+def _count_job(figures: Figures, job: Job) -> None:
+    what = job.work.label
+    figures.by_kind.setdefault(job.work.kind, Counter())[job.status] += 1
+    if job.id is None:
+        figures.rejected += 1
+        figures.failures.append((what, "-", f"not accepted: {job.rejected}"))
+        return
+    figures.submitted += 1
+    error = str(job.record.get("error") or "")
+    if job.status == "succeeded":
+        figures.succeeded += 1
+    elif job.status == "failed":
+        figures.failed_with_reason += bool(error)
+        figures.failed_without_reason += not error
+        figures.dead_lettered += error.startswith(GAVE_UP)
+        figures.failures.append((what, job.id, error or "(no reason)"))
+    else:
+        figures.stuck += 1
+        state = f"{job.status}, attempts {job.record.get('attempts', 0)}" + (f", last error: {error}" if error else "")
+        figures.stuck_jobs.append((what, job.id, state))
+    if job.work.kind != "import" and int(job.record.get("attempts", 0)) > 1:
+        figures.jobs_retried += 1
+
+
+def _count_rows(figures: Figures, api: str, job: Job) -> None:
+    if job.work.kind != "import" or not job.id or not job.finished:
+        return
+    outcomes = {row["line"]: row for row in import_results(api, job.id)}
+    missing = [line for line in job.work.lines if outcomes.get(line, {}).get("result") not in OUTCOMES]
+    figures.rows += len(job.work.lines)
+    figures.rows_lost += len(missing)
+    figures.rows_unknown += sum(1 for row in outcomes.values() if "outcome unknown" in str(row.get("error", "")))
+    if missing:
+        figures.lost.append((job.id, missing))
+
+
+def tally(
+    api: str, jobs: list[Job], exchanges: list[Exchange], posts: dict[str, Any], table: str, seconds: float
+) -> Figures:
+    """Every figure of the run."""
+    figures = Figures(seconds=seconds)
+    for job in jobs:
+        _count_job(figures, job)
+        _count_rows(figures, api, job)
+    writes, puts = _succeed_writes(exchanges, table), _result_puts(exchanges)
+    for job in jobs:
+        if job.id is None:
+            continue
+        twice_written = writes[job.id] > 1
+        twice_put = any(puts[key] > 1 for key in _result_keys(job))
+        figures.succeeded_twice += twice_written
+        figures.put_twice += twice_put
+        figures.stored_twice += twice_written or twice_put
+    figures.posts_created, figures.posts_twice = posts["created"], posts["duplicates"]
+    figures.posts_late, figures.posts_dropped = posts["late"], posts["dropped"]
+    figures.redeliveries = _redeliveries(exchanges)
+    figures.duplicate_sends = sum(1 for e in exchanges if e.fault is Fault.DUPLICATE)
+    for exchange in exchanges:
+        figures.requests[exchange.service] = figures.requests.get(exchange.service, 0) + 1
+        if exchange.fault is not None:
+            figures.faults.setdefault(exchange.service, Counter())[exchange.fault] += 1
+    return figures
