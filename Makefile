@@ -42,7 +42,7 @@ bench: $(STAMP)  ## every benchmark on private local stacks (~25 min); figures g
 	$(BIN)/python -m bench.imports_main
 	$(BIN)/python -m bench.reports_main
 
-chaos: $(STAMP)  ## a mixed workload under faults (AWS, posts API, killed invocations) on a private stack; table to bench/chaos_results.md: make chaos [SEED=N] [JOBS=40]
+chaos: $(STAMP)  ## a mixed workload under faults (AWS, posts API, killed invocations) on a private stack; table to bench/chaos_results.md: make chaos [SEED=N] [JOBS=60]
 	$(BIN)/python -m bench.chaos $(if $(SEED),--seed $(SEED)) $(if $(JOBS),--jobs $(JOBS))
 
 report: $(STAMP)  ## a plays CSV through /reports and back: make report FILE=plays.csv [API=http://127.0.0.1:8000]

@@ -11,7 +11,7 @@ class Plan:
     """One chaos run's sizes and faults (the issue's "Must show" rates are the defaults)."""
 
     seed: int
-    jobs: int = 40  # jobs submitted: a fifth metric, a third calculations, a fifth reports, the rest imports
+    jobs: int = 60  # jobs submitted: a fifth metric, a third calculations, a fifth reports, the rest imports
     aws_rate: float = 0.05  # share of requests to each AWS service given a fault (infra.local.faults)
     late_rate: float = 0.05  # posts created and answered after ``hang`` seconds (past the client's 2 s)
     drop_rate: float = 0.05  # posts created and never answered
@@ -22,7 +22,7 @@ class Plan:
     workers: int = 3  # the runner's concurrent invocations per queue
     visibility: int = 20  # JOBS_VISIBILITY_TIMEOUT: a lost message comes back this soon
     max_receives: int = 3  # JOBS_MAX_RECEIVE_COUNT, as deployed
-    import_rows: int = 8  # valid rows per import (each also gets 1 to 3 hostile rows)
+    import_rows: int = 8  # valid rows per import (each also gets 1 to 3 hostile rows, every kind in the run)
 
     @staticmethod
     def new_seed() -> int:

@@ -69,6 +69,7 @@ def _figure_lines(outcome: Outcome) -> list[str]:
         ("failed with a reason / without", f"{f.failed_with_reason} / {f.failed_without_reason}"),
         ("  of which failed by the dead-letter handler", str(f.dead_lettered)),
         ("stuck (not finished by the deadline)", str(f.stuck)),
+        ("job records without an answered POST / of which unfinished", f"{f.orphans} / {f.orphans_unfinished}"),
         (
             "results stored twice (jobs)",
             f"{f.stored_twice} ({f.succeeded_twice} moved to succeeded twice, {f.put_twice} result objects put twice)",

@@ -45,6 +45,9 @@ def run(plan: Plan, log_dir: Path = LOG_DIR) -> Outcome:
         deadline = time.monotonic() + plan.deadline
         last = workload.wait(stack.dynamodb(), stack.settings.jobs_table, jobs, deadline, plan.settle)
         exchanges = [exchange for proxy in stack.proxies.values() for exchange in proxy.exchanges()]
-        figures = tally(stack.api, jobs, exchanges, dict(stack.posts.stats()), stack.settings.jobs_table, last - began)
+        table = stack.settings.jobs_table
+        records = workload.every_job(stack.dynamodb(), table)
+        posts = dict(stack.posts.stats())
+        figures = tally(stack.api, jobs, records, exchanges, posts, table, last - began)
     supported = "LAMBDA_KILL_RATE" in RUNNER.read_text()
     return Outcome(plan, started, figures, supported, _kill_lines(log_dir))

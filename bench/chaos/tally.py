@@ -11,6 +11,8 @@ record of every creation, and each import's ``GET /imports/{id}/results`` pages.
   not counted: botocore re-sends that same request).
 - posts created twice: posts the API created more than once with the same (unique) title.
 - rows lost: data lines of a finished import without an ``ok``/``error`` outcome in its results.
+- orphans: job records the client never got an id for (its POST failed after the record was
+  written); those not finished are stuck where no client can see them.
 """
 
 from __future__ import annotations
@@ -54,6 +56,8 @@ class Figures:
     redeliveries: int = 0  # messages received with ApproximateReceiveCount > 1
     duplicate_sends: int = 0  # SQS sends the proxy forwarded twice
     dead_lettered: int = 0  # jobs failed by the dead-letter handler
+    orphans: int = 0  # job records whose POST was not answered with their id
+    orphans_unfinished: int = 0
     seconds: float = 0.0
     requests: dict[str, int] = field(default_factory=dict)
     faults: dict[str, Counter[Fault]] = field(default_factory=dict)
@@ -164,10 +168,21 @@ def _count_rows(figures: Figures, api: str, job: Job) -> None:
 
 
 def tally(
-    api: str, jobs: list[Job], exchanges: list[Exchange], posts: dict[str, Any], table: str, seconds: float
+    api: str,
+    jobs: list[Job],
+    records: list[dict[str, Any]],
+    exchanges: list[Exchange],
+    posts: dict[str, Any],
+    table: str,
+    seconds: float,
 ) -> Figures:
-    """Every figure of the run."""
+    """Every figure of the run, from the submitted ``jobs``, every job ``record`` in the table, the
+    proxies' ``exchanges`` and the posts API's ``stats``."""
     figures = Figures(seconds=seconds)
+    known = {job.id for job in jobs}
+    orphans = [record for record in records if record.get("id") not in known]
+    figures.orphans = len(orphans)
+    figures.orphans_unfinished = sum(1 for record in orphans if record.get("status") not in ("succeeded", "failed"))
     for job in jobs:
         _count_job(figures, job)
         _count_rows(figures, api, job)

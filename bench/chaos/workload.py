@@ -74,10 +74,17 @@ def _csv_field(value: str) -> str:
     return plays_data.csv_field(value)
 
 
-def import_file(seed: int, number: int, valid: int, rng: random.Random) -> tuple[bytes, tuple[int, ...], list[str]]:
-    """A posts CSV: ``valid`` valid rows and 1 to 3 hostile ones at random places; its data lines
-    and the labels of its hostile rows."""
-    hostile = rng.sample(HOSTILE, rng.randint(1, 3))
+def hostile_rows(number: int, imports: int) -> list[tuple[str, str, str | None, str]]:
+    """The hostile rows of import ``number`` of ``imports``: the kinds are dealt round, 1 to 3 an
+    import, so that every kind is in the run whenever there are at least 3 imports."""
+    each = max(1, min(3, -(-len(HOSTILE) // imports)))
+    return [HOSTILE[(number * each + k) % len(HOSTILE)] for k in range(each)]
+
+
+def import_file(
+    seed: int, number: int, valid: int, hostile: list[tuple[str, str, str | None, str]], rng: random.Random
+) -> tuple[bytes, tuple[int, ...]]:
+    """A posts CSV: ``valid`` valid rows and the ``hostile`` ones at random places; its data lines."""
     rows: list[tuple[str, str | None, str] | None] = [None] * valid
     for _, bad_user, bad_title, bad_body in hostile:
         rows.insert(rng.randrange(len(rows) + 1), (bad_user, bad_title, bad_body))
@@ -87,7 +94,7 @@ def import_file(seed: int, number: int, valid: int, rng: random.Random) -> tuple
         title = f"chaos {seed} import {number} line {line}"
         user, given_title, body = entry if entry is not None else (str(rng.randint(1, 10)), None, f"body {line}")
         lines.append(",".join(_csv_field(v) for v in (user, title if given_title is None else given_title, body)))
-    return ("\n".join(lines) + "\n").encode(), tuple(range(2, len(rows) + 2)), [label for label, *_ in hostile]
+    return ("\n".join(lines) + "\n").encode(), tuple(range(2, len(rows) + 2))
 
 
 def plays_file(seed: int, number: int, scratch: Path) -> bytes:
@@ -112,8 +119,10 @@ def works(plan: Plan) -> list[Work]:
             for n in range(counts["report"])
         ]
     for n in range(counts["import"]):
-        content, lines, hostile = import_file(plan.seed, n, plan.import_rows, rng)
-        jobs.append(Work("import", f"import, hostile: {'; '.join(hostile)}", "/imports", file=content, lines=lines))
+        hostile = hostile_rows(n, counts["import"])
+        content, lines = import_file(plan.seed, n, plan.import_rows, hostile, rng)
+        label = f"import, hostile: {'; '.join(row[0] for row in hostile)}"
+        jobs.append(Work("import", label, "/imports", file=content, lines=lines))
     rng.shuffle(jobs)
     return jobs
 
@@ -179,3 +188,15 @@ def wait(dynamodb: Any, table: str, jobs: list[Job], deadline: float, settle: fl
     for start in range(0, len(accepted), 100):
         _read(dynamodb, table, accepted[start : start + 100])
     return last_finish
+
+
+def every_job(dynamodb: Any, table: str) -> list[dict[str, Any]]:
+    """Every job record in the table (id, kind, status, error), read straight from DynamoDB."""
+    items: list[dict[str, Any]] = []
+    request: dict[str, Any] = {"TableName": table, "ConsistentRead": True}
+    while True:
+        answer = dynamodb.scan(**request)
+        items += [_plain(item) for item in answer["Items"]]
+        if "LastEvaluatedKey" not in answer:
+            return items
+        request["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
