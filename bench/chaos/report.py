@@ -22,7 +22,12 @@ MIN_SUCCESS = 0.95
 def targets(outcome: Outcome) -> list[Target]:
     f = outcome.figures
     return [
-        Target("jobs stuck (unfinished at the deadline)", str(f.stuck), "0", f.stuck == 0),
+        Target(
+            "jobs stuck (unfinished at the deadline; records whose POST failed included)",
+            f"{f.stuck} + {f.orphans_unfinished}",
+            "0",
+            f.stuck + f.orphans_unfinished == 0,
+        ),
         Target("results stored twice (jobs)", str(f.stored_twice), "0", f.stored_twice == 0),
         Target("posts created twice at the API", str(f.posts_twice), "0", f.posts_twice == 0),
         Target("import rows lost (no outcome)", f"{f.rows_lost} of {f.rows}", "0", f.rows_lost == 0),
@@ -56,6 +61,7 @@ def _header(outcome: Outcome) -> list[str]:
         f"{100 * plan.drop_rate:g} % never answered (both created); runner: `LAMBDA_KILL_RATE={plan.kill_rate:g}` "
         f"(this runner {runner}; {outcome.kill_lines} log lines mention a kill)",
         f"- stack: `JOBS_VISIBILITY_TIMEOUT={plan.visibility}`, `JOBS_MAX_RECEIVE_COUNT={plan.max_receives}`, "
+        f"`IMPORT_SLICE_SECONDS={plan.slice_seconds}`, "
         f"{plan.workers} invocations per queue; deadline {plan.deadline:g} s after the last submission",
         "",
     ]

@@ -80,6 +80,7 @@ def chaos_stack(plan: Plan, log_dir: Path = LOG_DIR) -> Iterator[ChaosStack]:
         env.update(
             JOBS_VISIBILITY_TIMEOUT=str(plan.visibility),
             JOBS_MAX_RECEIVE_COUNT=str(plan.max_receives),
+            IMPORT_SLICE_SECONDS=str(plan.slice_seconds),
             POSTS_API_URL=posts.url,
             LAMBDA_KILL_RATE=str(plan.kill_rate),
             LAMBDA_KILL_SEED=str(plan.seed),

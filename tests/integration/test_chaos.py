@@ -38,6 +38,11 @@ def test_every_accepted_job_finishes(chaos: Outcome) -> None:
     assert chaos.figures.stuck == 0, _replay(chaos)
 
 
+def test_no_job_record_is_left_unfinished_when_its_post_failed(chaos: Outcome) -> None:
+    """A POST answered with an error must not leave a job record that nothing will ever run or fail."""
+    assert chaos.figures.orphans_unfinished == 0, _replay(chaos)
+
+
 def test_no_result_is_stored_twice(chaos: Outcome) -> None:
     assert chaos.figures.stored_twice == 0, _replay(chaos)
 
