@@ -11,6 +11,7 @@ from bench.chaos import workload
 from bench.chaos.plan import Plan
 from bench.chaos.stack import LOG_DIR, chaos_stack
 from bench.chaos.tally import Figures, tally
+from infra.local.fake_posts_api import title_of
 from infra.local.stack import ROOT
 
 RUNNER = ROOT / "infra" / "local" / "lambda_runner.py"
@@ -48,6 +49,7 @@ def run(plan: Plan, log_dir: Path = LOG_DIR) -> Outcome:
         table = stack.settings.jobs_table
         records = workload.every_job(stack.dynamodb(), table)
         posts = dict(stack.posts.stats())
-        figures = tally(stack.api, jobs, records, exchanges, posts, table, last - began)
+        arrived = {title_of(call["body"]) for call in stack.posts.calls()}
+        figures = tally(stack.api, jobs, records, exchanges, posts, table, last - began, arrived)
     supported = "LAMBDA_KILL_RATE" in RUNNER.read_text()
     return Outcome(plan, started, figures, supported, _kill_lines(log_dir))

@@ -11,6 +11,8 @@ record of every creation, and each import's ``GET /imports/{id}/results`` pages.
   not counted: botocore re-sends that same request).
 - posts created twice: posts the API created more than once with the same (unique) title.
 - rows lost: data lines of a finished import without an ``ok``/``error`` outcome in its results.
+- valid rows never sent: valid rows recorded as an error although the posts API never received
+  them (a row may only be given up unsent when its request never left).
 - orphans: job records the client never got an id for (its POST failed after the record was
   written); those not finished are stuck where no client can see them.
 """
@@ -52,6 +54,7 @@ class Figures:
     rows: int = 0  # data lines of the finished imports
     rows_lost: int = 0
     rows_unknown: int = 0  # rows recorded "outcome unknown" (sent, answer never seen)
+    rows_never_sent: int = 0  # valid rows recorded as errors that never reached the posts API
     jobs_retried: int = 0  # non-import jobs claimed more than once (imports claim once per slice)
     redeliveries: int = 0  # messages received with ApproximateReceiveCount > 1
     duplicate_sends: int = 0  # SQS sends the proxy forwarded twice
@@ -155,10 +158,15 @@ def _count_job(figures: Figures, job: Job) -> None:
         figures.jobs_retried += 1
 
 
-def _count_rows(figures: Figures, api: str, job: Job) -> None:
+def _count_rows(figures: Figures, api: str, job: Job, arrived: set[str]) -> None:
     if job.work.kind != "import" or not job.id or not job.finished:
         return
     outcomes = {row["line"]: row for row in import_results(api, job.id)}
+    figures.rows_never_sent += sum(
+        1
+        for line, title in job.work.valid.items()
+        if outcomes.get(line, {}).get("result") == "error" and title not in arrived
+    )
     missing = [line for line in job.work.lines if outcomes.get(line, {}).get("result") not in OUTCOMES]
     figures.rows += len(job.work.lines)
     figures.rows_lost += len(missing)
@@ -175,9 +183,10 @@ def tally(
     posts: dict[str, Any],
     table: str,
     seconds: float,
+    arrived: set[str] | None = None,
 ) -> Figures:
     """Every figure of the run, from the submitted ``jobs``, every job ``record`` in the table, the
-    proxies' ``exchanges`` and the posts API's ``stats``."""
+    proxies' ``exchanges``, the posts API's ``stats`` and the titles that ``arrived`` there."""
     figures = Figures(seconds=seconds)
     known = {job.id for job in jobs}
     orphans = [record for record in records if record.get("id") not in known]
@@ -185,7 +194,7 @@ def tally(
     figures.orphans_unfinished = sum(1 for record in orphans if record.get("status") not in ("succeeded", "failed"))
     for job in jobs:
         _count_job(figures, job)
-        _count_rows(figures, api, job)
+        _count_rows(figures, api, job, arrived or set())
     writes, puts = _succeed_writes(exchanges, table), _result_puts(exchanges)
     for job in jobs:
         if job.id is None:

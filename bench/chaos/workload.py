@@ -50,6 +50,7 @@ class Work:
     payload: dict[str, Any] | None = None
     file: bytes | None = None
     lines: tuple[int, ...] = ()  # an import's data lines, each of which must get an outcome
+    valid: dict[int, str] = field(default_factory=dict)  # an import's valid rows: line -> (unique) title
 
 
 @dataclass
@@ -83,18 +84,21 @@ def hostile_rows(number: int, imports: int) -> list[tuple[str, str, str | None, 
 
 def import_file(
     seed: int, number: int, valid: int, hostile: list[tuple[str, str, str | None, str]], rng: random.Random
-) -> tuple[bytes, tuple[int, ...]]:
-    """A posts CSV: ``valid`` valid rows and the ``hostile`` ones at random places; its data lines."""
+) -> tuple[bytes, tuple[int, ...], dict[int, str]]:
+    """A posts CSV: ``valid`` valid rows and the ``hostile`` ones at random places; its data lines,
+    and the title of each valid row by line."""
     rows: list[tuple[str, str | None, str] | None] = [None] * valid
     for _, bad_user, bad_title, bad_body in hostile:
         rows.insert(rng.randrange(len(rows) + 1), (bad_user, bad_title, bad_body))
-    lines = ["userId,title,body"]
+    lines, titles = ["userId,title,body"], {}
     for index, entry in enumerate(rows):
         line = index + 2
         title = f"chaos {seed} import {number} line {line}"
+        if entry is None:
+            titles[line] = title
         user, given_title, body = entry if entry is not None else (str(rng.randint(1, 10)), None, f"body {line}")
         lines.append(",".join(_csv_field(v) for v in (user, title if given_title is None else given_title, body)))
-    return ("\n".join(lines) + "\n").encode(), tuple(range(2, len(rows) + 2))
+    return ("\n".join(lines) + "\n").encode(), tuple(range(2, len(rows) + 2)), titles
 
 
 def plays_file(seed: int, number: int, scratch: Path) -> bytes:
@@ -120,9 +124,9 @@ def works(plan: Plan) -> list[Work]:
         ]
     for n in range(counts["import"]):
         hostile = hostile_rows(n, counts["import"])
-        content, lines = import_file(plan.seed, n, plan.import_rows, hostile, rng)
+        content, lines, titles = import_file(plan.seed, n, plan.import_rows, hostile, rng)
         label = f"import, hostile: {'; '.join(row[0] for row in hostile)}"
-        jobs.append(Work("import", label, "/imports", file=content, lines=lines))
+        jobs.append(Work("import", label, "/imports", file=content, lines=lines, valid=titles))
     rng.shuffle(jobs)
     return jobs
 

@@ -59,3 +59,9 @@ def test_every_import_row_has_an_outcome(chaos: Outcome) -> None:
 
 def test_every_failed_job_has_a_reason(chaos: Outcome) -> None:
     assert chaos.figures.failed_without_reason == 0, _replay(chaos)
+
+
+def test_no_valid_row_is_given_up_without_being_sent(chaos: Outcome) -> None:
+    """A valid row recorded as an error must have reached the posts API (or its request never left
+    because the API could not be reached, which never happens here)."""
+    assert chaos.figures.rows_never_sent == 0, _replay(chaos)

@@ -36,9 +36,14 @@ def _job(job_id: str, kind: str = "metric", status: str = "succeeded", **record:
     return Job(Work(kind, kind, "/x"), id=job_id, record={"id": job_id, "status": status, **record})
 
 
-def _tally(jobs: list[Job], exchanges: list[Exchange], records: list[dict[str, Any]] | None = None) -> Figures:
+def _tally(
+    jobs: list[Job],
+    exchanges: list[Exchange],
+    records: list[dict[str, Any]] | None = None,
+    arrived: set[str] | None = None,
+) -> Figures:
     records = [job.record for job in jobs] if records is None else records
-    return tally("http://api", jobs, records, exchanges, POSTS, TABLE, 1.0)
+    return tally("http://api", jobs, records, exchanges, POSTS, TABLE, 1.0, arrived)
 
 
 def test_a_job_moved_to_succeeded_twice_is_stored_twice() -> None:
@@ -128,7 +133,7 @@ def test_every_hostile_kind_is_in_every_run_of_three_imports_or_more(imports: in
 
 
 def test_an_import_file_has_a_line_per_row_and_unique_titles() -> None:
-    content, lines = import_file(5, 2, 8, list(HOSTILE[:3]), random.Random(1))
+    content, lines, valid = import_file(5, 2, 8, list(HOSTILE[:3]), random.Random(1))
     rows = list(csv.reader(io.StringIO(content.decode())))
     assert rows[0] == ["userId", "title", "body"]
     assert lines == tuple(range(2, 13))
@@ -136,6 +141,8 @@ def test_an_import_file_has_a_line_per_row_and_unique_titles() -> None:
     assert {"--5", "²", "\uff11"} <= {row[0] for row in rows[1:]}
     titles = [row[1] for row in rows[1:]]
     assert len(set(titles)) == len(titles)
+    assert len(valid) == 8
+    assert all(rows[line - 1][1] == title for line, title in valid.items())
 
 
 def test_the_workload_has_every_kind_in_the_plans_counts() -> None:
@@ -157,3 +164,16 @@ def test_the_report_passes_and_fails_each_target() -> None:
     text = markdown(outcome)
     assert "seed: **9**" in text
     assert "ignores LAMBDA_KILL_RATE" in text
+
+
+def test_a_valid_row_given_up_without_being_sent_is_counted(monkeypatch: pytest.MonkeyPatch) -> None:
+    answers = [
+        {"line": 2, "result": "ok"},
+        {"line": 3, "result": "error", "error": "outcome unknown"},  # never arrived: given up unsent
+        {"line": 4, "result": "error", "error": "no answer within 2 s"},  # arrived: a real unknown
+        {"line": 5, "result": "error", "error": "invalid: userId"},  # not a valid row
+    ]
+    monkeypatch.setattr(tally_module, "import_results", lambda api, import_id: answers)
+    work = Work("import", "import", "/imports", lines=(2, 3, 4, 5), valid={2: "t2", 3: "t3", 4: "t4"})
+    figures = _tally([Job(work, id="i", record={"status": "succeeded"})], [], arrived={"t2", "t4"})
+    assert (figures.rows_lost, figures.rows_never_sent) == (0, 1)
