@@ -23,14 +23,16 @@ class Outcome:
     started: datetime
     figures: Figures
     kills_supported: bool  # whether this runner reads LAMBDA_KILL_RATE at all
-    kill_lines: int  # lines of the runner's log that mention a kill
+    killed: int  # invocations the runner's log says were killed by LAMBDA_KILL_RATE
+    invocations: int  # invocations the runner's log reports (REPORT lines, errors, deaths)
 
 
-def _kill_lines(log_dir: Path) -> int:
+def _invocations(log_dir: Path) -> tuple[int, int]:
+    """Killed and all invocations, from the runner's log (its REPORT, "raised on" and "DIED on" lines)."""
     log = log_dir / "worker.log"
-    if not log.exists():
-        return 0
-    return sum(1 for line in log.read_text(errors="replace").splitlines() if "kill" in line.lower())
+    lines = log.read_text(errors="replace").splitlines() if log.exists() else []
+    ended = [line for line in lines if " REPORT " in line or " raised on " in line or " DIED on " in line]
+    return sum(1 for line in ended if "injected kill" in line), len(ended)
 
 
 def run(plan: Plan, log_dir: Path = LOG_DIR) -> Outcome:
@@ -52,4 +54,4 @@ def run(plan: Plan, log_dir: Path = LOG_DIR) -> Outcome:
         arrived = {title_of(call["body"]) for call in stack.posts.calls()}
         figures = tally(stack.api, jobs, records, exchanges, posts, table, last - began, arrived)
     supported = "LAMBDA_KILL_RATE" in RUNNER.read_text()
-    return Outcome(plan, started, figures, supported, _kill_lines(log_dir))
+    return Outcome(plan, started, figures, supported, *_invocations(log_dir))

@@ -156,7 +156,7 @@ def test_the_report_passes_and_fails_each_target() -> None:
     from datetime import datetime
 
     figures = _tally([_job("a"), _job("b", status="running")], [_succeed_write("a")])
-    outcome = Outcome(Plan(seed=9, jobs=4), datetime.now().astimezone(), figures, False, 0)
+    outcome = Outcome(Plan(seed=9, jobs=4), datetime.now().astimezone(), figures, False, 0, 0)
     verdicts = {target.name: target.passed for target in targets(outcome)}
     assert verdicts["jobs stuck (unfinished at the deadline; records whose POST failed included)"] is False
     assert verdicts["results stored twice (jobs)"] is True
