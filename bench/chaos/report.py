@@ -81,6 +81,10 @@ def _figure_lines(outcome: Outcome) -> list[str]:
             "results stored twice (jobs)",
             f"{f.stored_twice} ({f.succeeded_twice} moved to succeeded twice, {f.put_twice} result objects put twice)",
         ),
+        (
+            "self-check: succeeded jobs whose succeeding write the proxy saw / jobs with a result object in S3",
+            f"{f.succeeded_seen} of {f.succeeded} / {f.results_put}",
+        ),
         ("posts created / answered late / never answered", f"{f.posts_created} / {f.posts_late} / {f.posts_dropped}"),
         ("posts created twice at the API", str(f.posts_twice)),
         ("import rows (finished imports) / lost / outcome unknown", f"{f.rows} / {f.rows_lost} / {f.rows_unknown}"),

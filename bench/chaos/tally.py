@@ -47,6 +47,8 @@ class Figures:
     stored_twice: int = 0
     succeeded_twice: int = 0  # of which: two writes moved the job to succeeded
     put_twice: int = 0  # of which: two acknowledged puts of its result object
+    succeeded_seen: int = 0  # succeeded jobs whose succeeding write is in the proxy's log (a self-check)
+    results_put: int = 0  # jobs with a result object put in S3 (large calculations, reports)
     posts_created: int = 0
     posts_late: int = 0
     posts_dropped: int = 0
@@ -201,6 +203,8 @@ def tally(
             continue
         twice_written = writes[job.id] > 1
         twice_put = any(puts[key] > 1 for key in _result_keys(job))
+        figures.succeeded_seen += job.status == "succeeded" and writes[job.id] > 0
+        figures.results_put += any(puts[key] > 0 for key in _result_keys(job))
         figures.succeeded_twice += twice_written
         figures.put_twice += twice_put
         figures.stored_twice += twice_written or twice_put

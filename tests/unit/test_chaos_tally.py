@@ -54,8 +54,9 @@ def test_a_job_moved_to_succeeded_twice_is_stored_twice() -> None:
         _succeed_write("b"),
         _succeed_write("b", fault=Fault.ERROR_AFTER),  # reached DynamoDB although its answer was lost
     ]
-    figures = _tally(jobs, exchanges)
+    figures = _tally([*jobs, _job("c")], exchanges)
     assert (figures.stored_twice, figures.succeeded_twice, figures.put_twice) == (1, 1, 0)
+    assert (figures.succeeded_seen, figures.succeeded) == (2, 3)  # c's write was never seen
 
 
 def test_a_result_object_put_twice_counts_only_puts_the_app_saw_succeed() -> None:
@@ -71,7 +72,7 @@ def test_a_result_object_put_twice_counts_only_puts_the_app_saw_succeed() -> Non
         _put("uploads/u1.csv"),
     ]
     figures = _tally(jobs, exchanges)
-    assert (figures.stored_twice, figures.put_twice) == (1, 1)
+    assert (figures.stored_twice, figures.put_twice, figures.results_put) == (1, 1, 3)
 
 
 def test_jobs_are_counted_by_outcome_and_stuck_ones_listed() -> None:
