@@ -11,11 +11,19 @@ after (the work was done, the answer is lost), or forwards an SQS send twice.
 It counts the faults it injected per kind and keeps a log of every exchange (the operation, the
 fault, the upstream's status and a few facts from ``infra.local.wire``, never the bodies), which
 the chaos tally reads. Only 127.0.0.1 is bound.
+
+By hand, in front of ``make run``'s DynamoDB Local (then start the API with
+``AWS_ENDPOINT_URL_DYNAMODB`` set to the printed URL):
+
+    python -m infra.local.chaos_proxy dynamodb http://127.0.0.1:8001 --rate 0.05 [--seed N] [--port P]
 """
 
 from __future__ import annotations
 
+import argparse
 import http.client
+import random
+import signal
 import socket
 import struct
 import threading
@@ -269,3 +277,34 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m infra.local.chaos_proxy", description=__doc__.split("\n\n")[0])
+    parser.add_argument("service", choices=wire.SERVICES, help="the upstream's protocol")
+    parser.add_argument("upstream", help="the upstream's URL, e.g. http://127.0.0.1:8001")
+    parser.add_argument("--rate", type=float, default=0.05, help="share of requests faulted (default 0.05)")
+    parser.add_argument("--seed", type=int, default=None, help="the faults' seed (default: a new one, printed)")
+    parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: any free port)")
+    return parser.parse_args()
+
+
+def main() -> None:
+    arguments = _arguments()
+    seed = random.SystemRandom().randrange(1, 1_000_000) if arguments.seed is None else arguments.seed
+    proxy = ChaosProxy(arguments.service, arguments.upstream, FaultRates.split(arguments.rate), seed, arguments.port)
+    proxy.keep_log = False  # it may run for hours: count, do not keep every exchange
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    with proxy:
+        print(proxy.url, flush=True)
+        print(f"{arguments.service} -> {arguments.upstream}, {arguments.rate:g} faulted, seed {seed}", flush=True)
+        while not stop.wait(0.2):
+            pass
+    counts = ", ".join(f"{fault.value} {n}" for fault, n in proxy.injected().items()) or "none"
+    print(f"{proxy.requests()} requests; faults injected: {counts}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -4,6 +4,9 @@ the intended error code, a lost connection, an upstream that did (or did not) do
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -245,3 +248,21 @@ def test_rates_must_be_shares_that_add_up_to_at_most_one() -> None:
     with pytest.raises(ValueError, match="add up"):
         FaultRates(throttle=0.6, latency=0.6)
     assert FaultRates.split(0.05).total == pytest.approx(0.05)
+
+
+def test_the_command_line_prints_its_url_forwards_and_counts_on_sigterm(stub: Stub) -> None:
+    command = [sys.executable, "-m", "infra.local.chaos_proxy", "s3", stub.url, "--rate", "0", "--seed", "3"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:
+        try:
+            assert process.stdout is not None
+            url = process.stdout.readline().strip()
+            assert url.startswith("http://127.0.0.1:")
+            assert "seed 3" in process.stdout.readline()
+            _call("s3", _client("s3", url))
+            process.send_signal(signal.SIGTERM)
+            out, err = process.communicate(timeout=10)
+        finally:
+            process.kill()
+    assert process.returncode == 0, err
+    assert "1 requests; faults injected: none" in out
+    assert len(stub.seen) == 1
