@@ -22,6 +22,7 @@ class Plan:
     workers: int = 3  # the runner's concurrent invocations per queue
     visibility: int = 20  # JOBS_VISIBILITY_TIMEOUT: a lost message comes back this soon
     max_receives: int = 3  # JOBS_MAX_RECEIVE_COUNT, as deployed
+    schedule_seconds: int = 10  # LOCAL_SCHEDULE_SECONDS: scheduled handlers (a sweeper) run this often
     slice_seconds: int = 5  # IMPORT_SLICE_SECONDS: short, so imports continue in new messages (and their duplicates)
     import_rows: int = 8  # valid rows per import (each also gets 1 to 3 hostile rows, every kind in the run)
 

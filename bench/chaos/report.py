@@ -62,7 +62,7 @@ def _header(outcome: Outcome) -> list[str]:
         f"{100 * plan.drop_rate:g} % never answered (both created); runner: `LAMBDA_KILL_RATE={plan.kill_rate:g}` "
         f"({runner})",
         f"- stack: `JOBS_VISIBILITY_TIMEOUT={plan.visibility}`, `JOBS_MAX_RECEIVE_COUNT={plan.max_receives}`, "
-        f"`IMPORT_SLICE_SECONDS={plan.slice_seconds}`, "
+        f"`IMPORT_SLICE_SECONDS={plan.slice_seconds}`, `LOCAL_SCHEDULE_SECONDS={plan.schedule_seconds}`, "
         f"{plan.workers} invocations per queue; deadline {plan.deadline:g} s after the last submission",
         "",
     ]

@@ -81,6 +81,7 @@ def chaos_stack(plan: Plan, log_dir: Path = LOG_DIR) -> Iterator[ChaosStack]:
             JOBS_VISIBILITY_TIMEOUT=str(plan.visibility),
             JOBS_MAX_RECEIVE_COUNT=str(plan.max_receives),
             IMPORT_SLICE_SECONDS=str(plan.slice_seconds),
+            LOCAL_SCHEDULE_SECONDS=str(plan.schedule_seconds),
             POSTS_API_URL=posts.url,
             LAMBDA_KILL_RATE=str(plan.kill_rate),
             LAMBDA_KILL_SEED=str(plan.seed),
