@@ -70,6 +70,7 @@ class Figures:
     failures: list[tuple[str, str, str]] = field(default_factory=list)  # kind/label, id, error
     stuck_jobs: list[tuple[str, str, str]] = field(default_factory=list)  # kind/label, id, state
     lost: list[tuple[str, list[int]]] = field(default_factory=list)  # import id, lines
+    unsent: list[tuple[str, int, str]] = field(default_factory=list)  # import id, line, error of rows_never_sent
 
     @property
     def success_share(self) -> float:
@@ -164,11 +165,13 @@ def _count_rows(figures: Figures, api: str, job: Job, arrived: set[str]) -> None
     if job.work.kind != "import" or not job.id or not job.finished:
         return
     outcomes = {row["line"]: row for row in import_results(api, job.id)}
-    figures.rows_never_sent += sum(
-        1
+    unsent = [
+        (job.id, line, str(outcomes[line].get("error", "")))
         for line, title in job.work.valid.items()
         if outcomes.get(line, {}).get("result") == "error" and title not in arrived
-    )
+    ]
+    figures.rows_never_sent += len(unsent)
+    figures.unsent += unsent
     missing = [line for line in job.work.lines if outcomes.get(line, {}).get("result") not in OUTCOMES]
     figures.rows += len(job.work.lines)
     figures.rows_lost += len(missing)

@@ -178,3 +178,4 @@ def test_a_valid_row_given_up_without_being_sent_is_counted(monkeypatch: pytest.
     work = Work("import", "import", "/imports", lines=(2, 3, 4, 5), valid={2: "t2", 3: "t3", 4: "t4"})
     figures = _tally([Job(work, id="i", record={"status": "succeeded"})], [], arrived={"t2", "t4"})
     assert (figures.rows_lost, figures.rows_never_sent) == (0, 1)
+    assert figures.unsent == [("i", 3, "outcome unknown")]
