@@ -88,7 +88,10 @@ def _figure_lines(outcome: Outcome) -> list[str]:
         ("posts created / answered late / never answered", f"{f.posts_created} / {f.posts_late} / {f.posts_dropped}"),
         ("posts created twice at the API", str(f.posts_twice)),
         ("import rows (finished imports) / lost / outcome unknown", f"{f.rows} / {f.rows_lost} / {f.rows_unknown}"),
-        ("valid rows recorded as errors that never reached the posts API", str(f.rows_never_sent)),
+        (
+            "valid rows recorded as errors that never reached the posts API / of which their claim's answer was lost",
+            f"{f.rows_never_sent} / {f.rows_claim_lost}",
+        ),
         ("jobs claimed more than once (not imports)", str(f.jobs_retried)),
         ("messages redelivered / SQS sends duplicated", f"{f.redeliveries} / {f.duplicate_sends}"),
         ("invocations killed (LAMBDA_KILL_RATE) / reported by the runner", f"{outcome.killed} / {outcome.invocations}"),

@@ -12,7 +12,9 @@ record of every creation, and each import's ``GET /imports/{id}/results`` pages.
 - posts created twice: posts the API created more than once with the same (unique) title.
 - rows lost: data lines of a finished import without an ``ok``/``error`` outcome in its results.
 - valid rows never sent: valid rows recorded as an error although the posts API never received
-  them (a row may only be given up unsent when its request never left).
+  them. Split by cause: the answer to the row's own claim (the conditional put marking it
+  ``sending``) was lost, so the worker took its own claim for another's (a defect); or not (the
+  invocation died between the claim and the request: at-most-once's price, the row is unknowable).
 - orphans: job records the client never got an id for (its POST failed after the record was
   written); those not finished are stuck where no client can see them.
 """
@@ -57,6 +59,7 @@ class Figures:
     rows_lost: int = 0
     rows_unknown: int = 0  # rows recorded "outcome unknown" (sent, answer never seen)
     rows_never_sent: int = 0  # valid rows recorded as errors that never reached the posts API
+    rows_claim_lost: int = 0  # of which: the answer to the row's own claim was lost
     jobs_retried: int = 0  # non-import jobs claimed more than once (imports claim once per slice)
     redeliveries: int = 0  # messages received with ApproximateReceiveCount > 1
     duplicate_sends: int = 0  # SQS sends the proxy forwarded twice
@@ -161,7 +164,21 @@ def _count_job(figures: Figures, job: Job) -> None:
         figures.jobs_retried += 1
 
 
-def _count_rows(figures: Figures, api: str, job: Job, arrived: set[str]) -> None:
+def _lost_claims(exchanges: list[Exchange]) -> set[tuple[str, int]]:
+    """(import id, line) of every row-claiming put that reached DynamoDB and whose answer was lost."""
+    return {
+        (write["key"], write["line"])
+        for exchange in exchanges
+        if exchange.service == "dynamodb"
+        and exchange.operation == "PutItem"
+        and exchange.status == 200
+        and not exchange.acknowledged
+        for write in exchange.facts.get("writes", [])
+        if write.get("line") is not None
+    }
+
+
+def _count_rows(figures: Figures, api: str, job: Job, arrived: set[str], lost_claims: set[tuple[str, int]]) -> None:
     if job.work.kind != "import" or not job.id or not job.finished:
         return
     outcomes = {row["line"]: row for row in import_results(api, job.id)}
@@ -171,6 +188,7 @@ def _count_rows(figures: Figures, api: str, job: Job, arrived: set[str]) -> None
         if outcomes.get(line, {}).get("result") == "error" and title not in arrived
     ]
     figures.rows_never_sent += len(unsent)
+    figures.rows_claim_lost += sum(1 for import_id, line, _ in unsent if (import_id, line) in lost_claims)
     figures.unsent += unsent
     missing = [line for line in job.work.lines if outcomes.get(line, {}).get("result") not in OUTCOMES]
     figures.rows += len(job.work.lines)
@@ -197,9 +215,10 @@ def tally(
     orphans = [record for record in records if record.get("id") not in known]
     figures.orphans = len(orphans)
     figures.orphans_unfinished = sum(1 for record in orphans if record.get("status") not in ("succeeded", "failed"))
+    lost_claims = _lost_claims(exchanges)
     for job in jobs:
         _count_job(figures, job)
-        _count_rows(figures, api, job, arrived or set())
+        _count_rows(figures, api, job, arrived or set(), lost_claims)
     writes, puts = _succeed_writes(exchanges, table), _result_puts(exchanges)
     for job in jobs:
         if job.id is None:

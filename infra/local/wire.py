@@ -121,23 +121,33 @@ def _first_key(key: object) -> str | None:
     return None
 
 
+def _line(item: object) -> int | None:
+    """The ``line`` number of an import row's key or item (the import-rows table's sort key)."""
+    value = item.get("line") if isinstance(item, dict) else None
+    return int(value["N"]) if isinstance(value, dict) and "N" in value else None
+
+
+def _write(table: object, key: object, status: str | None) -> dict[str, Any]:
+    return {"table": table, "key": _first_key(key), "line": _line(key), "status": status}
+
+
 def dynamodb_writes(op: str, body: Any) -> list[dict[str, Any]]:
-    """Each item write in a DynamoDB request: ``{"table", "key", "status"}`` (status set, or None)."""
+    """Each item write in a DynamoDB request: ``{"table", "key", "line", "status"}``: the first string
+    of the key, the import row's line (or None), the status it sets (or None)."""
     if not isinstance(body, dict):
         return []
     if op == "UpdateItem":
-        return [{"table": body.get("TableName"), "key": _first_key(body.get("Key")), "status": _assigned_status(body)}]
+        return [_write(body.get("TableName"), body.get("Key"), _assigned_status(body))]
     if op == "PutItem":
         item = body.get("Item") or {}
         status = item.get("status", {}).get("S") if isinstance(item.get("status"), dict) else None
-        return [{"table": body.get("TableName"), "key": _first_key(item), "status": status}]
+        return [_write(body.get("TableName"), item, status)]
     if op == "TransactWriteItems":
         writes = []
         for entry in body.get("TransactItems") or []:
             update = entry.get("Update") if isinstance(entry, dict) else None
             if isinstance(update, dict):
-                table, key = update.get("TableName"), _first_key(update.get("Key"))
-                writes.append({"table": table, "key": key, "status": _assigned_status(update)})
+                writes.append(_write(update.get("TableName"), update.get("Key"), _assigned_status(update)))
         return writes
     return []
 

@@ -228,7 +228,19 @@ def test_the_log_names_the_job_writes_it_saw(stub: Stub) -> None:
             ExpressionAttributeNames={"#0": "status", "#1": "progress", "#2": "lease_until"},
             ExpressionAttributeValues={":0": {"S": "succeeded"}, ":1": {"N": "1"}},
         )
-    assert proxy.exchanges()[0].facts == {"writes": [{"table": "jobs", "key": "job-1", "status": "succeeded"}]}
+    assert proxy.exchanges()[0].facts == {
+        "writes": [{"table": "jobs", "key": "job-1", "line": None, "status": "succeeded"}]
+    }
+
+
+def test_the_log_names_the_import_row_a_put_claims(stub: Stub) -> None:
+    with ChaosProxy("dynamodb", stub.url, FaultRates(), seed=1) as proxy:
+        _client("dynamodb", proxy.url).put_item(
+            TableName="rows",
+            Item={"import_id": {"S": "i-1"}, "line": {"N": "7"}, "result": {"S": "sending"}},
+            ConditionExpression="attribute_not_exists(line)",
+        )
+    assert proxy.exchanges()[0].facts == {"writes": [{"table": "rows", "key": "i-1", "line": 7, "status": None}]}
 
 
 def test_the_draw_follows_its_seed_and_its_rates() -> None:

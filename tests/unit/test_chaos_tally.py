@@ -176,6 +176,12 @@ def test_a_valid_row_given_up_without_being_sent_is_counted(monkeypatch: pytest.
     ]
     monkeypatch.setattr(tally_module, "import_results", lambda api, import_id: answers)
     work = Work("import", "import", "/imports", lines=(2, 3, 4, 5), valid={2: "t2", 3: "t3", 4: "t4"})
-    figures = _tally([Job(work, id="i", record={"status": "succeeded"})], [], arrived={"t2", "t4"})
-    assert (figures.rows_lost, figures.rows_never_sent) == (0, 1)
+    job = Job(work, id="i", record={"status": "succeeded"})
+    figures = _tally([job], [], arrived={"t2", "t4"})
+    assert (figures.rows_lost, figures.rows_never_sent, figures.rows_claim_lost) == (0, 1, 0)
     assert figures.unsent == [("i", 3, "outcome unknown")]
+    claim = {"writes": [{"table": "rows", "key": "i", "line": 3, "status": None}]}
+    lost = Exchange(0.0, "dynamodb", "PutItem", "/", Fault.RESET_AFTER, 1, 200, claim)
+    assert _tally([job], [lost], arrived={"t2", "t4"}).rows_claim_lost == 1
+    refused = Exchange(0.0, "dynamodb", "PutItem", "/", None, 1, 400, claim)  # another's claim held
+    assert _tally([job], [refused], arrived={"t2", "t4"}).rows_claim_lost == 0
