@@ -135,8 +135,16 @@ def _job_lines(outcome: Outcome) -> list[str]:
         lines += [f"| `{job_id}` | {', '.join(str(n) for n in lines_)} |" for job_id, lines_ in f.lost]
         lines.append("")
     if f.unsent:
-        lines += ["## Valid rows recorded as errors, never sent", "", "| import | line | error |", "|---|---:|---|"]
-        lines += [f"| `{job_id}` | {line} | {_cell(error)} |" for job_id, line, error in f.unsent]
+        lines += [
+            "## Valid rows recorded as errors, never sent",
+            "",
+            "| import | line | error | its writes through the proxy |",
+            "|---|---:|---|---|",
+        ]
+        lines += [
+            f"| `{job_id}` | {line} | {_cell(error)} | {'; '.join(f.histories.get((job_id, line), []))} |"
+            for job_id, line, error in f.unsent
+        ]
         lines.append("")
     return lines
 

@@ -74,6 +74,7 @@ class Figures:
     stuck_jobs: list[tuple[str, str, str]] = field(default_factory=list)  # kind/label, id, state
     lost: list[tuple[str, list[int]]] = field(default_factory=list)  # import id, lines
     unsent: list[tuple[str, int, str]] = field(default_factory=list)  # import id, line, error of rows_never_sent
+    histories: dict[tuple[str, int], list[str]] = field(default_factory=dict)  # their writes, from the proxy's log
 
     @property
     def success_share(self) -> float:
@@ -164,6 +165,18 @@ def _count_job(figures: Figures, job: Job) -> None:
         figures.jobs_retried += 1
 
 
+def _row_histories(exchanges: list[Exchange], rows: set[tuple[str, int]]) -> dict[tuple[str, int], list[str]]:
+    """The writes to each of ``rows`` that the proxy saw, in order: "PutItem 200", "UpdateItem 400 (500 after)"..."""
+    histories: dict[tuple[str, int], list[str]] = {row: [] for row in rows}
+    for exchange in sorted(exchanges, key=lambda e: e.at):
+        for write in exchange.facts.get("writes", []) if exchange.service == "dynamodb" else []:
+            row = (write["key"], write.get("line"))
+            if row in histories:
+                fault = f" ({exchange.fault.value})" if exchange.fault else ""
+                histories[row].append(f"{exchange.operation} {exchange.status or 'not forwarded'}{fault}")
+    return histories
+
+
 def _lost_claims(exchanges: list[Exchange]) -> set[tuple[str, int]]:
     """(import id, line) of every row-claiming put that reached DynamoDB and whose answer was lost."""
     return {
@@ -219,6 +232,7 @@ def tally(
     for job in jobs:
         _count_job(figures, job)
         _count_rows(figures, api, job, arrived or set(), lost_claims)
+    figures.histories = _row_histories(exchanges, {(import_id, line) for import_id, line, _ in figures.unsent})
     writes, puts = _succeed_writes(exchanges, table), _result_puts(exchanges)
     for job in jobs:
         if job.id is None:

@@ -138,6 +138,8 @@ def dynamodb_writes(op: str, body: Any) -> list[dict[str, Any]]:
         return []
     if op == "UpdateItem":
         return [_write(body.get("TableName"), body.get("Key"), _assigned_status(body))]
+    if op == "DeleteItem":
+        return [_write(body.get("TableName"), body.get("Key"), None)]
     if op == "PutItem":
         item = body.get("Item") or {}
         status = item.get("status", {}).get("S") if isinstance(item.get("status"), dict) else None
@@ -145,16 +147,18 @@ def dynamodb_writes(op: str, body: Any) -> list[dict[str, Any]]:
     if op == "TransactWriteItems":
         writes = []
         for entry in body.get("TransactItems") or []:
-            update = entry.get("Update") if isinstance(entry, dict) else None
-            if isinstance(update, dict):
-                writes.append(_write(update.get("TableName"), update.get("Key"), _assigned_status(update)))
+            for kind, action in entry.items() if isinstance(entry, dict) else ():
+                if isinstance(action, dict) and kind in ("Update", "Put", "Delete"):
+                    key = action.get("Key") if kind != "Put" else action.get("Item")
+                    status = _assigned_status(action) if kind == "Update" else None
+                    writes.append(_write(action.get("TableName"), key, status))
         return writes
     return []
 
 
 def facts(service: Service, op: str, path: str, request: bytes, answer: bytes | None) -> dict[str, Any]:
     """The small facts the chaos tally needs, read from one exchange (bodies are not kept)."""
-    if service == "dynamodb" and op in ("UpdateItem", "PutItem", "TransactWriteItems"):
+    if service == "dynamodb" and op in ("UpdateItem", "PutItem", "DeleteItem", "TransactWriteItems"):
         return {"writes": dynamodb_writes(op, _json(request))}
     if service == "sqs" and op in ("SendMessage", "SendMessageBatch"):
         body = _json(request) or {}

@@ -278,3 +278,22 @@ def test_the_command_line_prints_its_url_forwards_and_counts_on_sigterm(stub: St
     assert process.returncode == 0, err
     assert "1 requests; faults injected: none" in out
     assert len(stub.seen) == 1
+
+
+def test_the_log_names_each_write_of_a_transaction_and_a_delete(stub: Stub) -> None:
+    with ChaosProxy("dynamodb", stub.url, FaultRates(), seed=1) as proxy:
+        client = _client("dynamodb", proxy.url)
+        client.transact_write_items(
+            TransactItems=[
+                {"Put": {"TableName": "rows", "Item": {"import_id": {"S": "i"}, "line": {"N": "2"}}}},
+                {"Delete": {"TableName": "rows", "Key": {"import_id": {"S": "i"}, "line": {"N": "3"}}}},
+            ]
+        )
+        client.delete_item(TableName="rows", Key={"import_id": {"S": "i"}, "line": {"N": "4"}})
+    assert [exchange.facts["writes"] for exchange in proxy.exchanges()] == [
+        [
+            {"table": "rows", "key": "i", "line": 2, "status": None},
+            {"table": "rows", "key": "i", "line": 3, "status": None},
+        ],
+        [{"table": "rows", "key": "i", "line": 4, "status": None}],
+    ]

@@ -182,6 +182,8 @@ def test_a_valid_row_given_up_without_being_sent_is_counted(monkeypatch: pytest.
     assert figures.unsent == [("i", 3, "outcome unknown")]
     claim = {"writes": [{"table": "rows", "key": "i", "line": 3, "status": None}]}
     lost = Exchange(0.0, "dynamodb", "PutItem", "/", Fault.RESET_AFTER, 1, 200, claim)
-    assert _tally([job], [lost], arrived={"t2", "t4"}).rows_claim_lost == 1
+    with_lost = _tally([job], [lost], arrived={"t2", "t4"})
+    assert with_lost.rows_claim_lost == 1
+    assert with_lost.histories == {("i", 3): ["PutItem 200 (reset after)"]}
     refused = Exchange(0.0, "dynamodb", "PutItem", "/", None, 1, 400, claim)  # another's claim held
     assert _tally([job], [refused], arrived={"t2", "t4"}).rows_claim_lost == 0
