@@ -113,11 +113,20 @@ def _assigned_status(update: dict[str, Any]) -> str | None:
     return None
 
 
+KEY_NAMES = ("id", "import_id")  # the service's string keys: jobs, import rows
+
+
 def _first_key(key: object) -> str | None:
-    if isinstance(key, dict):
-        for value in key.values():
-            if isinstance(value, dict) and "S" in value:
-                return str(value["S"])
+    """The item's string key: ``id`` or ``import_id`` when present (an Item has other strings too),
+    else the first string of a Key."""
+    if not isinstance(key, dict):
+        return None
+    for name in KEY_NAMES:
+        if isinstance(key.get(name), dict) and "S" in key[name]:
+            return str(key[name]["S"])
+    for value in key.values():
+        if isinstance(value, dict) and "S" in value:
+            return str(value["S"])
     return None
 
 

@@ -237,7 +237,7 @@ def test_the_log_names_the_import_row_a_put_claims(stub: Stub) -> None:
     with ChaosProxy("dynamodb", stub.url, FaultRates(), seed=1) as proxy:
         _client("dynamodb", proxy.url).put_item(
             TableName="rows",
-            Item={"import_id": {"S": "i-1"}, "line": {"N": "7"}, "result": {"S": "sending"}},
+            Item={"result": {"S": "sending"}, "import_id": {"S": "i-1"}, "line": {"N": "7"}},
             ConditionExpression="attribute_not_exists(line)",
         )
     assert proxy.exchanges()[0].facts == {"writes": [{"table": "rows", "key": "i-1", "line": 7, "status": None}]}
