@@ -138,7 +138,7 @@ def _job_lines(outcome: Outcome) -> list[str]:
         lines += [
             "## Valid rows recorded as errors, never sent",
             "",
-            "| import | line | error | its writes through the proxy |",
+            "| import (its rows' key) | line | error | its writes through the proxy |",
             "|---|---:|---|---|",
         ]
         lines += [

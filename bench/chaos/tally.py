@@ -73,7 +73,7 @@ class Figures:
     failures: list[tuple[str, str, str]] = field(default_factory=list)  # kind/label, id, error
     stuck_jobs: list[tuple[str, str, str]] = field(default_factory=list)  # kind/label, id, state
     lost: list[tuple[str, list[int]]] = field(default_factory=list)  # import id, lines
-    unsent: list[tuple[str, int, str]] = field(default_factory=list)  # import id, line, error of rows_never_sent
+    unsent: list[tuple[str, int, str]] = field(default_factory=list)  # ledger import id, line, error
     histories: dict[tuple[str, int], list[str]] = field(default_factory=dict)  # their writes, from the proxy's log
 
     @property
@@ -104,15 +104,22 @@ def _result_puts(exchanges: list[Exchange]) -> Counter[str]:
     return counts
 
 
-def _result_keys(job: Job) -> set[str]:
-    """The S3 keys a job's result may be stored at (``chalicelib.jobs.results``, the report kind)."""
-    keys = {f"results/{job.id}.json"}
+def _param(job: Job, name: str) -> str | None:
+    """A string parameter of the job (its ``params``, stored as JSON)."""
     try:
         params = json.loads(str(job.record.get("params", "{}")))
     except ValueError:
-        params = {}
-    if isinstance(params, dict) and isinstance(params.get("upload_id"), str):
-        keys.add(f"results/{params['upload_id']}.totals.csv")
+        return None
+    value = params.get(name) if isinstance(params, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def _result_keys(job: Job) -> set[str]:
+    """The S3 keys a job's result may be stored at (``chalicelib.jobs.results``, the report kind)."""
+    keys = {f"results/{job.id}.json"}
+    upload_id = _param(job, "upload_id")
+    if upload_id:
+        keys.add(f"results/{upload_id}.totals.csv")
     return keys
 
 
@@ -195,8 +202,9 @@ def _count_rows(figures: Figures, api: str, job: Job, arrived: set[str], lost_cl
     if job.work.kind != "import" or not job.id or not job.finished:
         return
     outcomes = {row["line"]: row for row in import_results(api, job.id)}
+    ledger_id = _param(job, "import_id") or job.id  # the rows' key: the import's id, not its job's
     unsent = [
-        (job.id, line, str(outcomes[line].get("error", "")))
+        (ledger_id, line, str(outcomes[line].get("error", "")))
         for line, title in job.work.valid.items()
         if outcomes.get(line, {}).get("result") == "error" and title not in arrived
     ]

@@ -176,7 +176,7 @@ def test_a_valid_row_given_up_without_being_sent_is_counted(monkeypatch: pytest.
     ]
     monkeypatch.setattr(tally_module, "import_results", lambda api, import_id: answers)
     work = Work("import", "import", "/imports", lines=(2, 3, 4, 5), valid={2: "t2", 3: "t3", 4: "t4"})
-    job = Job(work, id="i", record={"status": "succeeded"})
+    job = Job(work, id="job", record={"status": "succeeded", "params": '{"import_id": "i"}'})
     figures = _tally([job], [], arrived={"t2", "t4"})
     assert (figures.rows_lost, figures.rows_never_sent, figures.rows_claim_lost) == (0, 1, 0)
     assert figures.unsent == [("i", 3, "outcome unknown")]
