@@ -92,6 +92,7 @@ def _figure_lines(outcome: Outcome) -> list[str]:
             "valid rows recorded as errors that never reached the posts API / of which their claim's answer was lost",
             f"{f.rows_never_sent} / {f.rows_claim_lost}",
         ),
+        ("finished imports whose counters disagree with their rows", str(len(f.counters_off))),
         ("jobs claimed more than once (not imports)", str(f.jobs_retried)),
         ("messages redelivered / SQS sends duplicated", f"{f.redeliveries} / {f.duplicate_sends}"),
         ("invocations killed (LAMBDA_KILL_RATE) / reported by the runner", f"{outcome.killed} / {outcome.invocations}"),
@@ -133,6 +134,10 @@ def _job_lines(outcome: Outcome) -> list[str]:
     if f.lost:
         lines += ["## Import rows without an outcome", "", "| import | lines |", "|---|---|"]
         lines += [f"| `{job_id}` | {', '.join(str(n) for n in lines_)} |" for job_id, lines_ in f.lost]
+        lines.append("")
+    if f.counters_off:
+        lines += ["## Imports whose counters disagree with their rows", "", "| import | how |", "|---|---|"]
+        lines += [f"| `{job_id}` | {how} |" for job_id, how in f.counters_off]
         lines.append("")
     if f.unsent:
         lines += [

@@ -15,6 +15,8 @@ record of every creation, and each import's ``GET /imports/{id}/results`` pages.
   them. Split by cause: the answer to the row's own claim (the conditional put marking it
   ``sending``) was lost, so the worker took its own claim for another's (a defect); or not (the
   invocation died between the claim and the request: at-most-once's price, the row is unknowable).
+- counters off: a finished import whose counters (``GET /imports/{id}``) disagree with its row
+  outcomes (a row recorded without its counter, or counted twice).
 - orphans: job records the client never got an id for (its POST failed after the record was
   written); those not finished are stuck where no client can see them.
 """
@@ -75,6 +77,7 @@ class Figures:
     lost: list[tuple[str, list[int]]] = field(default_factory=list)  # import id, lines
     unsent: list[tuple[str, int, str]] = field(default_factory=list)  # ledger import id, line, error
     histories: dict[tuple[str, int], list[str]] = field(default_factory=dict)  # their writes, from the proxy's log
+    counters_off: list[tuple[str, str]] = field(default_factory=list)  # finished imports whose counters disagree
 
     @property
     def success_share(self) -> float:
@@ -128,24 +131,48 @@ def _redeliveries(exchanges: list[Exchange]) -> int:
     return sum(1 for _, count in received if count > 1)
 
 
-def import_results(api: str, import_id: str, attempts: int = 5) -> list[dict[str, Any]]:
-    """Every row outcome of an import, page by page (a page that fails under faults is asked again)."""
+def _get(api: str, path: str, attempts: int = 5) -> dict[str, Any]:
+    """A GET through the API, asked again when it fails under faults (a read: safe to repeat)."""
+    for attempt in range(attempts):
+        try:
+            reply = call(api, "GET", path)
+        except OSError:
+            reply = None
+        if reply is not None and reply.status == 200:
+            return reply.body
+        time.sleep(0.5 * (attempt + 1))
+    raise RuntimeError(f"GET {path} failed {attempts} times")
+
+
+def import_results(api: str, import_id: str) -> list[dict[str, Any]]:
+    """Every row outcome of an import, page by page."""
     rows: list[dict[str, Any]] = []
     after: int | None = 0
     while after is not None:
-        for attempt in range(attempts):
-            try:
-                reply = call(api, "GET", f"/imports/{import_id}/results?after={after}&limit=1000")
-            except OSError:
-                reply = None
-            if reply is not None and reply.status == 200:
-                break
-            time.sleep(0.5 * (attempt + 1))
-        else:
-            raise RuntimeError(f"GET /imports/{import_id}/results failed {attempts} times")
-        rows += reply.body["results"]
-        after = reply.body.get("next_after")
+        body = _get(api, f"/imports/{import_id}/results?after={after}&limit=1000")
+        rows += body["results"]
+        after = body.get("next_after")
     return rows
+
+
+def import_counters(api: str, import_id: str) -> dict[str, Any]:
+    """An import's status with its counters (``GET /imports/{id}``)."""
+    return _get(api, f"/imports/{import_id}")
+
+
+def counters_disagree(counters: dict[str, Any], outcomes: list[dict[str, Any]]) -> str | None:
+    """How an import's counters differ from its row outcomes (None when they agree): ``rows_sent``
+    counts the ok rows, ``rows_invalid + rows_failed`` the errors, ``rows_in`` both."""
+    ok = sum(1 for row in outcomes if row.get("result") == "ok")
+    errors = sum(1 for row in outcomes if row.get("result") == "error")
+    sent, invalid, failed = (int(counters.get(name) or 0) for name in ("rows_sent", "rows_invalid", "rows_failed"))
+    rows_in = int(counters.get("rows_in") or 0)
+    if (sent, invalid + failed, rows_in) == (ok, errors, ok + errors):
+        return None
+    return (
+        f"rows_sent {sent}, rows_invalid + rows_failed {invalid + failed}, rows_in {rows_in}; "
+        f"results: {ok} ok, {errors} error"
+    )
 
 
 def _count_job(figures: Figures, job: Job) -> None:
@@ -201,7 +228,11 @@ def _lost_claims(exchanges: list[Exchange]) -> set[tuple[str, int]]:
 def _count_rows(figures: Figures, api: str, job: Job, arrived: set[str], lost_claims: set[tuple[str, int]]) -> None:
     if job.work.kind != "import" or not job.id or not job.finished:
         return
-    outcomes = {row["line"]: row for row in import_results(api, job.id)}
+    results = import_results(api, job.id)
+    outcomes = {row["line"]: row for row in results}
+    disagreement = counters_disagree(import_counters(api, job.id), results)
+    if disagreement:
+        figures.counters_off.append((job.id, disagreement))
     ledger_id = _param(job, "import_id") or job.id  # the rows' key: the import's id, not its job's
     unsent = [
         (ledger_id, line, str(outcomes[line].get("error", "")))
@@ -214,7 +245,9 @@ def _count_rows(figures: Figures, api: str, job: Job, arrived: set[str], lost_cl
     missing = [line for line in job.work.lines if outcomes.get(line, {}).get("result") not in OUTCOMES]
     figures.rows += len(job.work.lines)
     figures.rows_lost += len(missing)
-    figures.rows_unknown += sum(1 for row in outcomes.values() if "outcome unknown" in str(row.get("error", "")))
+    figures.rows_unknown += sum(
+        1 for row in results if row.get("outcome_unknown") is True or "outcome unknown" in str(row.get("error", ""))
+    )
     if missing:
         figures.lost.append((job.id, missing))
 

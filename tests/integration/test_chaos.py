@@ -67,3 +67,7 @@ def test_no_valid_row_is_given_up_unsent_because_its_own_claims_answer_was_lost(
     "outcome unknown" without sending it. (A row whose invocation died between the claim and the
     request may be given up unsent: at most once has that price.)"""
     assert chaos.figures.rows_claim_lost == 0, _replay(chaos)
+
+
+def test_every_finished_imports_counters_match_its_rows(chaos: Outcome) -> None:
+    assert chaos.figures.counters_off == [], _replay(chaos)

@@ -104,6 +104,8 @@ def test_a_row_without_an_outcome_is_lost(monkeypatch: pytest.MonkeyPatch) -> No
         "i2": [{"line": 2, "result": "sending"}],
     }
     monkeypatch.setattr(tally_module, "import_results", lambda api, import_id: answers[import_id])
+    counters = {"i1": {"rows_in": 2, "rows_sent": 1, "rows_failed": 0, "rows_invalid": 1}, "i2": {}}
+    monkeypatch.setattr(tally_module, "import_counters", lambda api, import_id: counters[import_id])
     jobs = [
         Job(Work("import", "import", "/imports", lines=(2, 3)), id="i1", record={"status": "succeeded"}),
         Job(Work("import", "import", "/imports", lines=(2, 3, 4)), id="i2", record={"status": "failed", "error": "x"}),
@@ -175,6 +177,7 @@ def test_a_valid_row_given_up_without_being_sent_is_counted(monkeypatch: pytest.
         {"line": 5, "result": "error", "error": "invalid: userId"},  # not a valid row
     ]
     monkeypatch.setattr(tally_module, "import_results", lambda api, import_id: answers)
+    monkeypatch.setattr(tally_module, "import_counters", lambda api, import_id: {})
     work = Work("import", "import", "/imports", lines=(2, 3, 4, 5), valid={2: "t2", 3: "t3", 4: "t4"})
     job = Job(work, id="job", record={"status": "succeeded", "params": '{"import_id": "i"}'})
     figures = _tally([job], [], arrived={"t2", "t4"})
@@ -187,3 +190,13 @@ def test_a_valid_row_given_up_without_being_sent_is_counted(monkeypatch: pytest.
     assert with_lost.histories == {("i", 3): ["PutItem 200 (reset after)"]}
     refused = Exchange(0.0, "dynamodb", "PutItem", "/", None, 1, 400, claim)  # another's claim held
     assert _tally([job], [refused], arrived={"t2", "t4"}).rows_claim_lost == 0
+
+
+def test_counters_that_disagree_with_the_rows_are_reported() -> None:
+    rows = [{"result": "ok"}, {"result": "ok"}, {"result": "error"}]
+    agreeing = {"rows_in": 3, "rows_sent": 2, "rows_failed": 1, "rows_invalid": 0}
+    assert tally_module.counters_disagree(agreeing, rows) is None
+    short = {"rows_in": 2, "rows_sent": 1, "rows_failed": 1, "rows_invalid": 0}  # a row recorded, not counted
+    assert tally_module.counters_disagree(short, rows) == (
+        "rows_sent 1, rows_invalid + rows_failed 1, rows_in 2; results: 2 ok, 1 error"
+    )
