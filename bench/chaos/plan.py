@@ -23,6 +23,7 @@ class Plan:
     visibility: int = 20  # JOBS_VISIBILITY_TIMEOUT: a lost message comes back this soon
     max_receives: int = 3  # JOBS_MAX_RECEIVE_COUNT, as deployed
     schedule_seconds: int = 10  # LOCAL_SCHEDULE_SECONDS: scheduled handlers (a sweeper) run this often
+    sweep_grace: int = 40  # SWEEP_GRACE_SECONDS: a job this overdue is the sweeper's (> the visibility timeout)
     slice_seconds: int = 5  # IMPORT_SLICE_SECONDS: short, so imports continue in new messages (and their duplicates)
     import_rows: int = 8  # valid rows per import (each also gets 1 to 3 hostile rows, every kind in the run)
 

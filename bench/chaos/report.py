@@ -63,6 +63,7 @@ def _header(outcome: Outcome) -> list[str]:
         f"({runner})",
         f"- stack: `JOBS_VISIBILITY_TIMEOUT={plan.visibility}`, `JOBS_MAX_RECEIVE_COUNT={plan.max_receives}`, "
         f"`IMPORT_SLICE_SECONDS={plan.slice_seconds}`, `LOCAL_SCHEDULE_SECONDS={plan.schedule_seconds}`, "
+        f"`SWEEP_GRACE_SECONDS={plan.sweep_grace}`, "
         f"{plan.workers} invocations per queue; deadline {plan.deadline:g} s after the last submission",
         "",
     ]

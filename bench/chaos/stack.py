@@ -82,6 +82,7 @@ def chaos_stack(plan: Plan, log_dir: Path = LOG_DIR) -> Iterator[ChaosStack]:
             JOBS_MAX_RECEIVE_COUNT=str(plan.max_receives),
             IMPORT_SLICE_SECONDS=str(plan.slice_seconds),
             LOCAL_SCHEDULE_SECONDS=str(plan.schedule_seconds),
+            SWEEP_GRACE_SECONDS=str(plan.sweep_grace),
             POSTS_API_URL=posts.url,
             LAMBDA_KILL_RATE=str(plan.kill_rate),
             LAMBDA_KILL_SEED=str(plan.seed),
