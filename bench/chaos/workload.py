@@ -175,8 +175,10 @@ def _plain(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def wait(dynamodb: Any, table: str, jobs: list[Job], deadline: float, settle: float) -> float:
-    """Read the jobs until every accepted one is finished, or until ``deadline`` (monotonic); then
-    ``settle`` seconds more, so that late writes are seen. Returns when the last job was seen finished."""
+    """Read the jobs until every accepted one is finished and no other record in the table is left
+    unfinished (a job whose POST failed after its record was written: a sweeper may still finish
+    it), or until ``deadline`` (monotonic); then ``settle`` seconds more, so that late writes are
+    seen. Returns when the last accepted job was seen finished."""
     accepted = [job for job in jobs if job.id]
     last_finish = time.monotonic()
     while True:
@@ -185,7 +187,10 @@ def wait(dynamodb: Any, table: str, jobs: list[Job], deadline: float, settle: fl
             _read(dynamodb, table, pending[start : start + 100])
         if any(job.finished for job in pending):
             last_finish = time.monotonic()
-        if all(job.finished for job in accepted) or time.monotonic() >= deadline:
+        done = all(job.finished for job in accepted)
+        if done and all(record.get("status") in FINISHED for record in every_job(dynamodb, table)):
+            break
+        if time.monotonic() >= deadline:
             break
         time.sleep(POLL_SECONDS)
     time.sleep(settle)
