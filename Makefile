@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test browser lint format bench report data load provision package vendor policies clean help
+.PHONY: run test browser lint format bench chaos report data load provision package vendor policies clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -41,6 +41,9 @@ bench: $(STAMP)  ## every benchmark on private local stacks (~25 min); figures g
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.imports_main
 	$(BIN)/python -m bench.reports_main
+
+chaos: $(STAMP)  ## a mixed workload under faults (AWS, posts API, killed invocations) on a private stack; table to bench/chaos_results.md: make chaos [SEED=N] [JOBS=60]
+	$(BIN)/python -m bench.chaos $(if $(SEED),--seed $(SEED)) $(if $(JOBS),--jobs $(JOBS))
 
 report: $(STAMP)  ## a plays CSV through /reports and back: make report FILE=plays.csv [API=http://127.0.0.1:8000]
 	$(BIN)/python -m infra.report_client $(FILE) --api $(or $(API),http://127.0.0.1:8000)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import random
 import signal
@@ -247,7 +248,16 @@ def test_control_endpoints_over_http(api: FakePostsApi) -> None:
     assert stats["arrivals"] == api.arrivals()
 
     assert send(api.url, "/_reset", b"")[0] == 200
-    assert send(api.url, "/_stats", None)[1] == {"count": 0, "created": 0, "max_in_1s": 0, "arrivals": []}
+    assert send(api.url, "/_stats", None)[1] == {
+        "count": 0,
+        "created": 0,
+        "late": 0,
+        "dropped": 0,
+        "duplicates": 0,
+        "created_twice": {},
+        "max_in_1s": 0,
+        "arrivals": [],
+    }
 
 
 def test_a_bad_config_over_http_is_a_400_and_changes_nothing(api: FakePostsApi) -> None:
@@ -256,7 +266,14 @@ def test_a_bad_config_over_http_is_a_400_and_changes_nothing(api: FakePostsApi) 
     assert status == 400
     assert "error_rate" in answer["error"]
     assert send(api.url, "/_config", json.dumps({"script": ["slow"]}).encode())[0] == 400
-    assert send(api.url, "/_config", b"{}")[1] == {"latency": 0.0, "error_rate": 0.0, "hang": 5.0, "script": []}
+    assert send(api.url, "/_config", b"{}")[1] == {
+        "latency": 0.0,
+        "error_rate": 0.0,
+        "late_rate": 0.0,
+        "drop_rate": 0.0,
+        "hang": 5.0,
+        "script": [],
+    }
 
 
 def test_the_command_line_prints_its_url_and_stops_on_sigterm() -> None:
@@ -295,3 +312,68 @@ def test_requests_are_logged_only_when_verbose(capfd: pytest.CaptureFixture[str]
     with FakePostsApi(verbose=True) as loud:
         post(loud.url, {})
     assert '"POST /posts HTTP/1.1" 201' in capfd.readouterr().err
+
+
+# -- posts created but answered late or never
+
+
+def test_a_scripted_drop_creates_the_post_and_closes_the_connection_unanswered(api: FakePostsApi) -> None:
+    api.script(["drop"])
+    with pytest.raises((ConnectionError, urllib.error.URLError, http.client.HTTPException)):
+        post(api.url, {"title": "lost answer"})
+    assert post(api.url, {"title": "next"})[:2] == (201, {"id": 2, "title": "next"})
+    assert [(call["status"], call["answer"]) for call in api.calls()] == [(201, "dropped"), (201, "normal")]
+    assert api.stats()["dropped"] == 1
+
+
+def test_late_and_drop_rates_create_every_post_and_answer_some_late_or_never() -> None:
+    with FakePostsApi(hang=0.1, late_rate=0.3, drop_rate=0.3, seed=4) as api:
+        outcomes = []
+        for n in range(20):
+            try:  # a timeout long enough for the late answers: only the dropped ones go unanswered
+                outcomes.append(post(api.url, {"title": f"t{n}"}, timeout=10)[0])
+            except (ConnectionError, urllib.error.URLError, http.client.HTTPException):
+                outcomes.append(0)
+        stats = api.stats()
+        calls = api.calls()
+    assert stats["created"] == 20
+    assert stats["late"] > 0
+    assert stats["dropped"] > 0
+    assert outcomes == [0 if call["answer"] == "dropped" else 201 for call in calls]
+    assert stats["duplicates"] == 0
+
+
+def test_rates_are_checked_together_and_set_over_http(api: FakePostsApi) -> None:
+    with pytest.raises(ValueError, match="at most 1"):
+        api.configure(error_rate=0.5, late_rate=0.4, drop_rate=0.2)
+    with pytest.raises(ValueError, match="drop_rate"):
+        api.configure(drop_rate=-0.1)
+    config = {"late_rate": 0.05, "drop_rate": 0.05, "hang": 3}
+    status, settings, _ = send(api.url, "/_config", json.dumps(config).encode())
+    assert status == 200
+    assert (settings["late_rate"], settings["drop_rate"], settings["hang"]) == (0.05, 0.05, 3.0)
+    assert send(api.url, "/_config", json.dumps({"late_rate": 0.99}).encode())[0] == 400
+
+
+def test_stats_count_the_posts_created_twice(api: FakePostsApi) -> None:
+    for title in ("a", "b", "a", "c", "a", "b"):
+        post(api.url, {"title": title, "body": "x"})
+    post(api.url, {"no": "title"})
+    stats = api.stats()
+    assert (stats["created"], stats["duplicates"], stats["created_twice"]) == (7, 3, {"a": 3, "b": 2})
+    assert send(api.url, "/_stats", None)[1]["created_twice"] == {"a": 3, "b": 2}
+
+
+def test_the_command_line_takes_the_late_and_drop_rates() -> None:
+    command = [sys.executable, "-m", "infra.local.fake_posts_api", "--port", "0", "--latency", "0"]
+    command += ["--drop-rate", "1", "--seed", "1"]
+    with subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:
+        try:
+            assert process.stdout is not None
+            url = process.stdout.readline().strip()
+            with pytest.raises((ConnectionError, urllib.error.URLError, http.client.HTTPException)):
+                post(url, {"title": "x"})
+            assert send(url, "/_stats", None)[1]["dropped"] == 1
+        finally:
+            process.kill()
+            process.communicate()
