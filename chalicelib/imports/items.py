@@ -36,6 +36,8 @@ class ImportItem(Model):
     user_id = NumberAttribute(null=True, attr_name="userId")
     post_id = NumberAttribute(null=True, attr_name="postId")
     error = UnicodeAttribute(null=True)
+    # Who marked the row ``sending``: a claim whose answer was lost recognises its own mark by it.
+    claim_token = UnicodeAttribute(null=True)
     # The counters' (line 0).
     rows_total = NumberAttribute(null=True)
     rows_in = NumberAttribute(null=True)

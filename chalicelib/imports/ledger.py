@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import random
 import time
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,13 +93,19 @@ def last_line(import_id: str) -> int:
 
 def claim(import_id: str, row: Row) -> Claim:
     """Mark the row ``sending``; if it is already known, say what it is instead."""
-    item = ImportItem(import_id, row.line, result=SENDING, user_id=row.user_id, expires_at=_expires_at())
+    token = uuid.uuid4().hex
+    item = ImportItem(
+        import_id, row.line, result=SENDING, user_id=row.user_id, expires_at=_expires_at(), claim_token=token
+    )
     try:
         item.save(condition=ImportItem.line.does_not_exist())
     except PutError as exc:
         if exc.cause_response_code != _CONDITION_FAILED:
             raise
-        return Claim(send=False, result=ImportItem.get(import_id, row.line, consistent_read=True).result)
+        existing = ImportItem.get(import_id, row.line, consistent_read=True)
+        if existing.result == SENDING and existing.claim_token == token:
+            return Claim(send=True)  # our own mark, whose answer was lost: botocore sent it again
+        return Claim(send=False, result=existing.result)
     return Claim(send=True)
 
 

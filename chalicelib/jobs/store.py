@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.expressions.condition import Condition
 
 from chalicelib import clock
@@ -74,7 +74,13 @@ def new_job(kind: JobKind, params: Params, name: str | None = None) -> Job:
         open_key=OPEN,
         due_at=_due_iso(clock.parse_iso(stamp)),
     )
-    job.save(condition=Job.id.does_not_exist())
+    try:
+        job.save(condition=Job.id.does_not_exist())
+    except PutError as exc:
+        # The id is fresh, so a failed condition means this very write landed before: its answer
+        # was lost and botocore sent it again. It is ours if it carries our created_key.
+        if exc.cause_response_code != _CONDITION_FAILED or get_job(job_id).created_key != job.created_key:
+            raise
     return job
 
 

@@ -24,6 +24,7 @@ from chalicelib.jobs import invocation, store
 from chalicelib.jobs.kinds import post_import
 from infra.local.fake_posts_api import FakePostsApi
 from tests.functional.delivery import Queues
+from tests.lost_answers import lose_answer_once
 
 COUNTERS = ("rows_total", "rows_in", "rows_invalid", "rows_sent", "rows_failed", "rows_unknown")
 GOOD = b'userId,title,body\n1,first,hello\n2,"second, with comma",world\n3,third,"multi\nline"\n'
@@ -448,3 +449,22 @@ def test_a_limiter_error_before_the_request_leaves_the_row_unclaimed(
         post_import.KIND.run(dict(job.params), lambda fraction: None)
     assert posts_api.calls() == []
     assert results(client, job.id)["results"] == []
+
+
+def test_a_row_whose_claim_answer_was_lost_is_still_sent_once(
+    client: Client, queues: Queues, posts_api: FakePostsApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The row's ``sending`` mark landed, its answer was lost, and botocore sent it again: the
+    retry's failed condition is this worker's own claim, so the row is sent, not given up as
+    "outcome unknown" without ever reaching the API. Found by ``make chaos``."""
+    table = get_settings().import_rows_table
+    doubled = lose_answer_once(
+        monkeypatch,
+        "PutItem",
+        lambda params: params.get("TableName") == table and params["Item"].get("result") == {"S": "sending"},
+    )
+    import_id = run_import(client, queues, GOOD)
+
+    assert doubled, "no claim was doubled"
+    assert [post["title"] for post in posts_api.created()] == ["first", "second, with comma", "third"]
+    assert [row["result"] for row in results(client, import_id)["results"]] == ["ok", "ok", "ok"]

@@ -25,6 +25,7 @@ from chalicelib.jobs.model import Job
 from chalicelib.jobs.registry import KINDS
 from infra.local.lambda_runner import to_record
 from tests.functional.delivery import Queues
+from tests.lost_answers import lose_answer_once
 
 
 @pytest.fixture
@@ -554,3 +555,19 @@ def test_a_message_that_finds_its_job_busy_comes_back_when_the_lease_ends_not_be
     assert queues.deliver() == 0  # hidden until the lease ends: no receive spent for nothing
 
     assert queues.waiting() == 1 and metric_calls == []
+
+
+def test_a_job_whose_record_write_answer_was_lost_is_still_accepted_and_runs(
+    client: Client, queues: Queues, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The record's conditional put landed, its answer was lost, and botocore sent it again: the
+    retry's failed condition is our own write, not another job's. Found by ``make chaos``."""
+    doubled = lose_answer_once(
+        monkeypatch, "PutItem", lambda params: params.get("TableName") == get_settings().jobs_table
+    )
+    job_id = launch(client)
+
+    assert doubled, "the record's write was not doubled"
+    while queues.deliver():
+        pass
+    assert store.get_job(job_id).status == "succeeded"
