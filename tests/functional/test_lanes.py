@@ -90,3 +90,21 @@ def test_a_backlog_of_imports_postpones_only_the_sweep_of_imports(
     assert queues.deliver(get_settings().jobs_queue) == 1
     assert store.get_job(lost_metric.id).status == "succeeded"
     assert store.get_job(lost_import.id).status == "queued"
+
+
+def test_a_busy_imports_message_is_kept_out_of_sight_on_its_own_queue(
+    client: Client, queues: Queues, posts_api: FakePostsApi
+) -> None:
+    # GIVEN an import another worker holds, and queues that would redeliver at once
+    queues.retry_at_once()
+    job_id = start_import(client, 1)
+    store.claim(job_id, 0, lease_seconds=300)
+
+    # WHEN its message is delivered: the job is busy
+    assert queues.deliver(get_settings().imports_queue) == 1
+
+    # THEN the message is hidden on the imports queue until the lease ends (the record's
+    # eventSourceARN names the queue), rather than spending its few receives on a busy job
+    assert queues.deliver() == 0
+    assert queues.waiting(get_settings().imports_queue) == 1
+    assert posts_api.calls() == []
