@@ -29,7 +29,7 @@ from chalicelib.aws import queue
 from chalicelib.config import LANES, get_settings
 from chalicelib.jobs import invocation, store
 from chalicelib.jobs.model import QUEUED, RUNNING, Job
-from chalicelib.jobs.registry import get_kind
+from chalicelib.jobs.registry import lane_of
 
 log = logging.getLogger(__name__)
 # Stop taking on jobs this close to the invocation's end; the next run goes on from there.
@@ -93,7 +93,7 @@ def _sweep_one(job_id: str, moment: datetime, swept: Swept, backlogs: dict[str, 
         return  # the index lags behind the table: the job moved on
     if job.status == RUNNING and job.lease_until and job.lease_until >= now:
         return  # a worker holds it
-    lane = get_kind(job.kind).lane
+    lane = lane_of(job.kind)
     if job.status == QUEUED and backlogs[lane]:
         swept.postponed += 1  # its message may be waiting in its queue
         return

@@ -29,7 +29,7 @@ from chalicelib.errors import ContinueLater, RetryableJobError
 from chalicelib.jobs import invocation, store
 from chalicelib.jobs.kind import Progress
 from chalicelib.jobs.model import Job
-from chalicelib.jobs.registry import get_kind
+from chalicelib.jobs.registry import get_kind, lane_of
 
 log = logging.getLogger(__name__)
 PROGRESS_INTERVAL = 1.0  # seconds between progress writes
@@ -135,7 +135,7 @@ def _run(job: Job, attempt: int, last_delivery: bool) -> bool:
         stored = store.succeed(job, attempt, result, time.perf_counter() - started)
     except ContinueLater as exc:
         if store.pause(job, attempt, exc.delay_seconds):  # a new token: the next slice's message carries it
-            queue.send_job(job.id, job.kind, int(job.seq), get_kind(job.kind).lane, exc.delay_seconds)
+            queue.send_job(job.id, job.kind, int(job.seq), lane_of(job.kind), exc.delay_seconds)
         log.info("job %s continues in %s s: %s", job.id, exc.delay_seconds, exc)
         return True
     except RetryableJobError as exc:

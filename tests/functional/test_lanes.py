@@ -14,6 +14,7 @@ from urllib3 import encode_multipart_formdata
 from chalicelib import clock
 from chalicelib.config import get_settings
 from chalicelib.jobs import store, sweeper
+from chalicelib.jobs.kind import JobKind
 from chalicelib.jobs.registry import KINDS
 from infra.local.fake_posts_api import FakePostsApi
 from tests.functional.delivery import Queues
@@ -108,3 +109,18 @@ def test_a_busy_imports_message_is_kept_out_of_sight_on_its_own_queue(
     assert queues.deliver() == 0
     assert queues.waiting(get_settings().imports_queue) == 1
     assert posts_api.calls() == []
+
+
+def test_a_lost_job_of_a_kind_no_longer_known_is_failed_with_a_reason(queues: Queues) -> None:
+    # GIVEN a job of a kind since removed from the registry, whose message was lost
+    retired = JobKind(name="retired", run=lambda params, progress: None)
+    job = store.new_job(retired, {})
+    moment = clock.parse_iso(job.created_at) + timedelta(seconds=get_settings().sweep_grace_seconds + 1)
+
+    # WHEN the sweeper sends its message again, to the jobs lane, and a worker takes it
+    assert sweeper.sweep(moment).resent == [job.id]
+    assert queues.deliver(get_settings().jobs_queue) == 1
+
+    # THEN the job ends failed, saying why, rather than open forever
+    failed = store.get_job(job.id)
+    assert failed.status == "failed" and "unknown job kind 'retired'" in (failed.error or "")

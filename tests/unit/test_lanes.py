@@ -8,7 +8,7 @@ from chalice.app import SQSEventConfig
 
 from app import IMPORTS_MAX_CONCURRENCY, JOBS_MAX_CONCURRENCY, app
 from chalicelib.config import LANES, get_settings
-from chalicelib.jobs.registry import KINDS
+from chalicelib.jobs.registry import KINDS, lane_of
 from infra.stages import API, FUNCTIONS, STAGES, stage
 
 
@@ -52,3 +52,8 @@ def test_each_queue_handler_has_its_concurrency_reserved(stage_name: str) -> Non
     assert functions["sweep_jobs"].reserved_concurrency == 1  # one sweep at a time
     assert functions[API].reserved_concurrency is None
     assert set(functions) == set(FUNCTIONS) == {API, *_sqs_sources(), "sweep_jobs"}
+
+
+def test_a_kind_no_longer_known_goes_to_the_jobs_lane_where_the_worker_fails_it() -> None:
+    assert lane_of("import") == "imports"
+    assert lane_of("retired-kind") == "jobs"
