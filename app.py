@@ -11,7 +11,12 @@ from chalicelib.api import calculations, docs, health, imports, jobs, logs, metr
 from chalicelib.config import get_settings
 from chalicelib.jobs import sweeper, worker
 
+# Invocations at once per queue handler; each function reserves as much (.chalice/config.json,
+# reserved_concurrency), so a flood of API requests cannot take them.
 JOBS_MAX_CONCURRENCY = 20
+# Imports send at most POSTS_PER_SECOND rows a second across the deployment: a third at once would
+# only wait on the rate limiter.
+IMPORTS_MAX_CONCURRENCY = 2
 DEAD_LETTERS_MAX_CONCURRENCY = 2  # the lowest Lambda allows; dead letters are rare and quick
 
 app = Chalice(app_name="jobsvc")
@@ -32,11 +37,17 @@ require_api_key_on_mutations(app, get_settings().api_key_required)
 
 
 # One job per invocation: a batch would run its jobs one after another, and a long one could
-# outlast the visibility timeout of the messages still waiting behind it. At most
-# JOBS_MAX_CONCURRENCY invocations at once (docs/ARCHITECTURE.md, "Deployment").
+# outlast the visibility timeout of the messages still waiting behind it. One lane per queue
+# (JobKind.lane), each with its own handler and concurrency (docs/ARCHITECTURE.md, "Deployment").
 @app.on_sqs_message(queue=get_settings().jobs_queue, batch_size=1, maximum_concurrency=JOBS_MAX_CONCURRENCY)
 def run_jobs(event: SQSEvent) -> dict[str, Any]:
-    """Run each queued job; report the messages to retry (partial batch failure)."""
+    """Run each queued job (metric, calculations, reports); report the messages to retry."""
+    return worker.handle_jobs(event, event.context)
+
+
+@app.on_sqs_message(queue=get_settings().imports_queue, batch_size=1, maximum_concurrency=IMPORTS_MAX_CONCURRENCY)
+def run_imports(event: SQSEvent) -> dict[str, Any]:
+    """Run each queued import, apart from the other jobs: imports mostly wait on the rate limit."""
     return worker.handle_jobs(event, event.context)
 
 

@@ -13,6 +13,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
+# Job queues, one per lane: a kind of job declares its lane (``JobKind.lane``) and each lane has its
+# queue and handler, so jobs that mostly wait (imports, on the posts API's rate limit) never take
+# the workers of the others. Both redrive to the one dead-letter queue.
+JOBS_LANE = "jobs"
+IMPORTS_LANE = "imports"
+LANES = (JOBS_LANE, IMPORTS_LANE)
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -71,9 +78,24 @@ class Settings:
         """Each imported row's outcome, and each import's counters."""
         return f"{self.prefix}-import-rows"
 
+    def queue(self, lane: str) -> str:
+        """The queue of a lane's jobs (``LANES``)."""
+        if lane not in LANES:
+            raise ValueError(f"unknown lane {lane!r}; known: {', '.join(LANES)}")
+        return f"{self.prefix}-{lane}"
+
     @property
     def jobs_queue(self) -> str:
-        return f"{self.prefix}-jobs"
+        return self.queue(JOBS_LANE)
+
+    @property
+    def imports_queue(self) -> str:
+        return self.queue(IMPORTS_LANE)
+
+    @property
+    def job_queues(self) -> tuple[str, ...]:
+        """Every lane's queue, in ``LANES`` order."""
+        return tuple(self.queue(lane) for lane in LANES)
 
     @property
     def jobs_dlq(self) -> str:

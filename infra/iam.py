@@ -58,6 +58,11 @@ def _queue(name: Callable[[Settings], str]) -> Resources:
     return lambda s: [f"arn:aws:sqs:*:*:{name(s)}"]
 
 
+def _job_queues(s: Settings) -> list[str]:
+    """Every lane's job queue: a job's message goes to its kind's lane."""
+    return [f"arn:aws:sqs:*:*:{name}" for name in s.job_queues]
+
+
 def _jobs(s: Settings) -> str:
     return s.jobs_table
 
@@ -93,7 +98,7 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
             "files.size_of (HEAD) of an upload; results.load; files.download_url signs presigned GETs",
         ),
         _LIST,
-        Grant(("sqs:GetQueueUrl", "sqs:SendMessage"), _queue(lambda s: s.jobs_queue), "aws.queue.send_job"),
+        Grant(("sqs:GetQueueUrl", "sqs:SendMessage"), _job_queues, "aws.queue.send_job, to the job's lane"),
     ),
     "run_jobs": (
         Grant(("dynamodb:GetItem", "dynamodb:UpdateItem"), _table(_jobs), "jobs.store: claim and every transition"),
@@ -115,9 +120,37 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
         ),
         _LIST,
         Grant(
-            ("sqs:GetQueueUrl", "sqs:SendMessage", "sqs:ChangeMessageVisibility", *_CONSUME),
+            ("sqs:ChangeMessageVisibility", *_CONSUME),
             _queue(lambda s: s.jobs_queue),
-            "the event source; aws.queue.send_job when a job continues later; aws.queue.hide of a busy job's message",
+            "the event source; aws.queue.hide of a busy job's message",
+        ),
+        Grant(
+            ("sqs:GetQueueUrl", "sqs:SendMessage"),
+            _job_queues,
+            "aws.queue.send_job when a job continues later, to its kind's lane (an import whose message was"
+            " queued here before imports had a lane of their own continues on the imports queue)",
+        ),
+    ),
+    # The same worker, for the imports lane: only what an import does.
+    "run_imports": (
+        Grant(("dynamodb:GetItem", "dynamodb:UpdateItem"), _table(_jobs), "jobs.store: claim and every transition"),
+        Grant(
+            ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query"),
+            _table(lambda s: s.import_rows_table),
+            "imports.ledger: start, last_line, claim, unclaim, record (a transaction of two updates), summary",
+        ),
+        Grant(
+            ("dynamodb:GetItem", "dynamodb:PutItem"),
+            _table(lambda s: s.limits_table),
+            "imports.limiter: the next free slot",
+        ),
+        Grant(("s3:GetObject",), _objects("imports/"), "files.download of the import's file"),
+        Grant(("s3:PutObject",), _objects("results/"), "results.store of a result too large for the job record"),
+        _LIST,
+        Grant(
+            ("sqs:GetQueueUrl", "sqs:SendMessage", "sqs:ChangeMessageVisibility", *_CONSUME),
+            _queue(lambda s: s.imports_queue),
+            "the event source; aws.queue.send_job of an import's next slice; aws.queue.hide of a busy import's message",
         ),
     ),
     "fail_dead_jobs": (
@@ -133,8 +166,8 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
         ),
         Grant(
             ("sqs:GetQueueUrl", "sqs:SendMessage", "sqs:GetQueueAttributes"),
-            _queue(lambda s: s.jobs_queue),
-            "aws.queue.send_job again; aws.queue.waiting (a backlog postpones queued jobs)",
+            _job_queues,
+            "aws.queue.send_job again, to the job's lane; aws.queue.waiting (a lane's backlog postpones its jobs)",
         ),
     ),
 }

@@ -1,4 +1,5 @@
-"""Every AWS resource the service needs, defined once: tables (with indexes), queues, bucket.
+"""Every AWS resource the service needs, defined once: tables (with indexes), queues (a job queue per
+lane, one dead-letter queue), bucket.
 
 ``provision`` creates them idempotently against whatever endpoint the environment points at
 (DynamoDB Local + moto, LocalStack, or AWS).
@@ -168,6 +169,7 @@ def _ensure_ttl(dynamodb: Any, table: str) -> str:
 
 
 def _ensure_queues(settings: Settings, sqs: Any) -> list[str]:
+    """The dead-letter queue, then every lane's job queue redriving to it."""
     dlq_url = sqs.create_queue(
         QueueName=settings.jobs_dlq, Attributes={"MessageRetentionPeriod": str(DLQ_RETENTION_SECONDS)}
     )["QueueUrl"]
@@ -178,13 +180,15 @@ def _ensure_queues(settings: Settings, sqs: Any) -> list[str]:
             {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(settings.max_receive_count)}
         ),
     }
-    url = sqs.create_queue(QueueName=settings.jobs_queue)["QueueUrl"]
-    sqs.set_queue_attributes(QueueUrl=url, Attributes=attributes)
-    return [
-        f"queue {settings.jobs_dlq}: ready",
-        f"queue {settings.jobs_queue}: ready (visibility {settings.visibility_timeout}s, "
-        f"dead-letter after {settings.max_receive_count} receives)",
-    ]
+    done = [f"queue {settings.jobs_dlq}: ready"]
+    for name in settings.job_queues:
+        url = sqs.create_queue(QueueName=name)["QueueUrl"]
+        sqs.set_queue_attributes(QueueUrl=url, Attributes=attributes)
+        done.append(
+            f"queue {name}: ready (visibility {settings.visibility_timeout}s, "
+            f"dead-letter after {settings.max_receive_count} receives)"
+        )
+    return done
 
 
 # The web page PUTs large files to presigned URLs from its own origin: the browser asks first

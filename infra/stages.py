@@ -20,7 +20,7 @@ STAGES = ("local", "dev", "prod")
 # Chalice's names for the Lambda functions: the API's handler, then the SQS and scheduled handlers
 # in app.py.
 API = "api_handler"
-FUNCTIONS = (API, "run_jobs", "fail_dead_jobs", "sweep_jobs")
+FUNCTIONS = (API, "run_jobs", "run_imports", "fail_dead_jobs", "sweep_jobs")
 
 
 def _config() -> dict[str, Any]:
@@ -30,7 +30,8 @@ def _config() -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Function:
-    """One Lambda function of one stage, with the sizes Chalice will give it."""
+    """One Lambda function of one stage, with the sizes Chalice will give it. ``reserved_concurrency``:
+    the executions the account keeps for it alone, and its most at once (None: it shares the rest)."""
 
     name: str
     stage: str
@@ -38,6 +39,7 @@ class Function:
     timeout: int
     memory_mb: int
     policy_file: str | None
+    reserved_concurrency: int | None = None
 
 
 @dataclass(frozen=True)
@@ -54,11 +56,12 @@ def stage(name: str) -> Stage:
     environ = {**config.get("environment_variables", {}), **stage_config.get("environment_variables", {})}
     app_name = config["app_name"]
     functions = {}
+    chained = ("lambda_", "iam_", "reserved_")  # the keys Chalice looks up function > stage > top level
     for function in FUNCTIONS:
-        merged = {key: value for key, value in config.items() if key.startswith(("lambda_", "iam_"))} | config.get(
+        merged = {key: value for key, value in config.items() if key.startswith(chained)} | config.get(
             "lambda_functions", {}
         ).get(function, {})
-        merged |= {key: value for key, value in stage_config.items() if key.startswith(("lambda_", "iam_"))}
+        merged |= {key: value for key, value in stage_config.items() if key.startswith(chained)}
         merged |= stage_config.get("lambda_functions", {}).get(function, {})
         functions[function] = Function(
             name=function,
@@ -67,5 +70,8 @@ def stage(name: str) -> Stage:
             timeout=int(merged.get("lambda_timeout", 60)),
             memory_mb=int(merged.get("lambda_memory_size", 128)),
             policy_file=merged.get("iam_policy_file"),
+            reserved_concurrency=None
+            if merged.get("reserved_concurrency") is None
+            else int(merged["reserved_concurrency"]),
         )
     return Stage(name=name, settings=settings_from(environ), functions=functions)

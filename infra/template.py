@@ -1,10 +1,12 @@
 """The CloudFormation template that ``chalice package --merge-template`` merges into Chalice's own.
 
-Chalice writes the functions, their roles, the API and the SQS event sources; this adds what it
-cannot: the tables (from ``infra.resources``, so provisioning and the stack cannot differ), the
-queues with their redrive, the private bucket, ``ReportBatchItemFailures`` on both queues' event
-sources, the worker's scratch disk, and the API key with its usage plan. Chalice merges dicts key
-by key, so the entries under ``RunJobs`` below extend the function Chalice generates.
+Chalice writes the functions (with their reserved concurrency), their roles, the API and the SQS
+event sources; this adds what it cannot: the tables (from ``infra.resources``, so provisioning and
+the stack cannot differ), the queues with their redrive (a job queue per lane, one dead-letter
+queue), the private bucket, ``ReportBatchItemFailures`` on every queue's event source, the jobs
+worker's scratch disk (an import's file is at most 5 MB: the default 512 MB will do), and the API
+key with its usage plan. Chalice merges dicts key by key, so the entries under ``RunJobs`` below
+extend the function Chalice generates.
 
 ``python -m infra.template STAGE OUT`` writes it for one stage (``make package`` does).
 """
@@ -32,6 +34,8 @@ API_STAGE_RESOURCE = "RestAPIapiStage"
 API_STAGE_NAME = "api"
 WORKER_RESOURCE = "RunJobs"
 WORKER_EVENT = "RunJobsSqsEventSource"
+IMPORTS_WORKER_RESOURCE = "RunImports"
+IMPORTS_WORKER_EVENT = "RunImportsSqsEventSource"
 DEAD_LETTERS_RESOURCE = "FailDeadJobs"
 DEAD_LETTERS_EVENT = "FailDeadJobsSqsEventSource"
 # A report needs about twice its input plus its output on disk: 4 GB holds a 1 GB report.
@@ -64,6 +68,22 @@ def tables(settings: Settings) -> dict[str, Any]:
     return resources
 
 
+def _job_queue(name: str, settings: Settings) -> dict[str, Any]:
+    """A lane's job queue: the visibility timeout and redrive every lane shares."""
+    return {
+        "Type": "AWS::SQS::Queue",
+        "Properties": {
+            "QueueName": name,
+            "VisibilityTimeout": settings.visibility_timeout,
+            "SqsManagedSseEnabled": True,
+            "RedrivePolicy": {
+                "deadLetterTargetArn": {"Fn::GetAtt": ["JobsDeadLetterQueue", "Arn"]},
+                "maxReceiveCount": settings.max_receive_count,
+            },
+        },
+    }
+
+
 def queues(settings: Settings) -> dict[str, Any]:
     return {
         "JobsDeadLetterQueue": {
@@ -74,18 +94,8 @@ def queues(settings: Settings) -> dict[str, Any]:
                 "SqsManagedSseEnabled": True,
             },
         },
-        "JobsQueue": {
-            "Type": "AWS::SQS::Queue",
-            "Properties": {
-                "QueueName": settings.jobs_queue,
-                "VisibilityTimeout": settings.visibility_timeout,
-                "SqsManagedSseEnabled": True,
-                "RedrivePolicy": {
-                    "deadLetterTargetArn": {"Fn::GetAtt": ["JobsDeadLetterQueue", "Arn"]},
-                    "maxReceiveCount": settings.max_receive_count,
-                },
-            },
-        },
+        "JobsQueue": _job_queue(settings.jobs_queue, settings),
+        "ImportsQueue": _job_queue(settings.imports_queue, settings),
     }
 
 
@@ -167,6 +177,14 @@ def functions() -> dict[str, Any]:
                 "Events": {WORKER_EVENT: {"Properties": {"FunctionResponseTypes": ["ReportBatchItemFailures"]}}},
             },
         },
+        IMPORTS_WORKER_RESOURCE: {
+            "DependsOn": ["ImportsQueue"],
+            "Properties": {
+                "Events": {
+                    IMPORTS_WORKER_EVENT: {"Properties": {"FunctionResponseTypes": ["ReportBatchItemFailures"]}}
+                },
+            },
+        },
         DEAD_LETTERS_RESOURCE: {
             "DependsOn": ["JobsDeadLetterQueue"],
             "Properties": {
@@ -206,6 +224,7 @@ def merge_template(current: Stage) -> dict[str, Any]:
     outputs: dict[str, Any] = {
         "FilesBucketName": {"Value": {"Ref": "FilesBucket"}},
         "JobsQueueUrl": {"Value": {"Ref": "JobsQueue"}},
+        "ImportsQueueUrl": {"Value": {"Ref": "ImportsQueue"}},
     }
     if settings.api_key_required:
         resources |= api_key(settings)

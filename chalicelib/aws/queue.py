@@ -1,4 +1,6 @@
-"""The jobs queue (SQS): sending a job's message, delaying one that came too early, its length."""
+"""The job queues (SQS, one per lane): sending a job's message, delaying one that came too early,
+their length. Callers name the lane (``chalicelib.config.LANES``) or the queue; this layer knows
+nothing of job kinds."""
 
 from __future__ import annotations
 
@@ -16,29 +18,34 @@ def queue_url(name: str) -> str:
     return clients.sqs().get_queue_url(QueueName=name)["QueueUrl"]
 
 
-def send_job(job_id: str, kind: str, seq: int, delay_seconds: int = 0) -> None:
-    """One message per job and slice: ``{"job_id", "kind", "seq"}``. The worker reads the job
-    record; ``seq`` is the job's token when sent, so a duplicate of an older slice's message is
-    recognised as stale."""
+def send_job(job_id: str, kind: str, seq: int, lane: str, delay_seconds: int = 0) -> None:
+    """One message per job and slice, on its lane's queue: ``{"job_id", "kind", "seq"}``. The
+    worker reads the job record; ``seq`` is the job's token when sent, so a duplicate of an older
+    slice's message is recognised as stale."""
     body = json.dumps({"job_id": job_id, "kind": kind, "seq": seq})
     clients.sqs().send_message(
-        QueueUrl=queue_url(get_settings().jobs_queue), MessageBody=body, DelaySeconds=delay_seconds
+        QueueUrl=queue_url(get_settings().queue(lane)), MessageBody=body, DelaySeconds=delay_seconds
     )
 
 
-def hide(receipt_handle: str, seconds: int) -> None:
-    """Keep a received message of the jobs queue out of sight ``seconds`` more (SQS allows 12 hours)."""
+def name_of(queue_arn: str) -> str:
+    """A queue's name from its ARN (an SQS record's ``eventSourceARN``): the part after the last colon."""
+    return queue_arn.rsplit(":", 1)[-1]
+
+
+def hide(receipt_handle: str, seconds: int, queue_name: str) -> None:
+    """Keep a received message of ``queue_name`` out of sight ``seconds`` more (SQS allows 12 hours)."""
     clients.sqs().change_message_visibility(
-        QueueUrl=queue_url(get_settings().jobs_queue),
+        QueueUrl=queue_url(queue_name),
         ReceiptHandle=receipt_handle,
         VisibilityTimeout=max(0, min(seconds, MAX_VISIBILITY_SECONDS)),
     )
 
 
-def waiting() -> int:
-    """Messages in the jobs queue that no worker has received yet (SQS's approximate count;
+def waiting(lane: str) -> int:
+    """Messages in a lane's queue that no worker has received yet (SQS's approximate count;
     delayed and in-flight messages are not counted)."""
     attributes = clients.sqs().get_queue_attributes(
-        QueueUrl=queue_url(get_settings().jobs_queue), AttributeNames=["ApproximateNumberOfMessages"]
+        QueueUrl=queue_url(get_settings().queue(lane)), AttributeNames=["ApproximateNumberOfMessages"]
     )["Attributes"]
     return int(attributes.get("ApproximateNumberOfMessages", "0"))

@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from chalicelib.config import JOBS_LANE
 from chalicelib.errors import InvalidInput
 
 Params = dict[str, Any]
@@ -22,12 +23,14 @@ def no_params(raw: Mapping[str, Any]) -> Params:
 
 @dataclass(frozen=True)
 class JobKind:
-    """A registered kind. ``run`` takes validated params and returns a JSON-able result."""
+    """A registered kind. ``run`` takes validated params and returns a JSON-able result. ``lane``
+    names the queue its messages go to (``chalicelib.config.LANES``), and so the handler that runs it."""
 
     name: str
     run: Callable[[Params, Progress], Any]
     parse_params: Callable[[Mapping[str, Any]], Params] = no_params
     describe: Callable[[Params], str] = lambda params: ""
+    lane: str = JOBS_LANE
 
     def default_name(self, params: Params) -> str:
         return self.describe(params) or self.name

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from chalicelib.config import JOBS_LANE
 from chalicelib.errors import InvalidInput
 from chalicelib.jobs.kind import JobKind
 from chalicelib.jobs.kinds import calculation, metric, post_import, report
@@ -14,3 +15,10 @@ def get_kind(name: str) -> JobKind:
         return KINDS[name]
     except KeyError:
         raise InvalidInput("kind", f"unknown job kind {name!r}; known: {', '.join(KINDS)}") from None
+
+
+def lane_of(name: str) -> str:
+    """The lane whose queue carries a kind's messages; the jobs lane for a kind no longer known, so
+    that a worker still fails its job with a reason rather than nothing ever taking it up."""
+    kind = KINDS.get(name)
+    return kind.lane if kind else JOBS_LANE

@@ -1,4 +1,4 @@
-"""Accepting a job: validate its parameters, write its record, put its message on the queue."""
+"""Accepting a job: validate its parameters, write its record, put its message on its lane's queue."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def submit(kind_name: str, raw_params: Mapping[str, Any], name: Any = None) -> J
     params = kind.parse_params(raw_params)
     job = store.new_job(kind, params, name.strip() if name else None)
     try:
-        queue.send_job(job.id, job.kind, int(job.seq))
+        queue.send_job(job.id, job.kind, int(job.seq), kind.lane)
     except (BotoCoreError, ClientError) as exc:
         log.exception("could not queue job %s", job.id)
         store.give_up(job.id, int(job.seq), f"could not be queued: {exc}")

@@ -9,8 +9,8 @@ needless one harmless), and fails a job with a reason once its message was sent 
 ``sweep_max_resends`` times for the same slice.
 
 A queued job's message may also just be waiting behind a backlog (all workers busy for longer
-than the grace period): while the queue holds messages no worker has received yet, queued jobs
-are left for a later run, so a long backlog never fails a healthy job. Running jobs whose lease
+than the grace period): while its lane's queue holds messages no worker has received yet, the
+lane's queued jobs are left for a later run, so a long backlog never fails a healthy job. Running jobs whose lease
 is over are swept regardless.
 """
 
@@ -26,9 +26,10 @@ from pynamodb.exceptions import DoesNotExist
 
 from chalicelib import clock
 from chalicelib.aws import queue
-from chalicelib.config import get_settings
+from chalicelib.config import LANES, get_settings
 from chalicelib.jobs import invocation, store
 from chalicelib.jobs.model import QUEUED, RUNNING, Job
+from chalicelib.jobs.registry import lane_of
 
 log = logging.getLogger(__name__)
 # Stop taking on jobs this close to the invocation's end; the next run goes on from there.
@@ -41,7 +42,7 @@ class Swept:
 
     resent: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
-    postponed: int = 0  # queued jobs left alone while the queue has a backlog
+    postponed: int = 0  # queued jobs left alone while their lane's queue has a backlog
     errors: int = 0
 
     def as_dict(self) -> dict[str, Any]:
@@ -61,28 +62,28 @@ def sweep(moment: datetime) -> Swept:
     """Send again, or fail, every open job overdue at ``moment``. One job's trouble (a throttled
     write) is logged and left for the next run; it does not stop the others."""
     swept = Swept()
-    backlog = _backlog()
+    backlogs = {lane: _backlog(lane) for lane in LANES}
     for job_id in store.overdue(moment):
         if invocation.remaining_seconds() < MARGIN_SECONDS:
             break
         try:
-            _sweep_one(job_id, moment, swept, backlog)
+            _sweep_one(job_id, moment, swept, backlogs)
         except Exception:
             log.exception("sweep: job %s left for the next run", job_id)
             swept.errors += 1
     return swept
 
 
-def _backlog() -> bool:
-    """Whether the jobs queue holds messages no worker has received yet (if it cannot tell: yes)."""
+def _backlog(lane: str) -> bool:
+    """Whether a lane's queue holds messages no worker has received yet (if it cannot tell: yes)."""
     try:
-        return queue.waiting() > 0
+        return queue.waiting(lane) > 0
     except (BotoCoreError, ClientError):
-        log.warning("sweep: the queue's length is unknown; queued jobs are left for the next run", exc_info=True)
+        log.warning("sweep: queue %s: length unknown; its queued jobs are left for the next run", lane, exc_info=True)
         return True
 
 
-def _sweep_one(job_id: str, moment: datetime, swept: Swept, backlog: bool) -> None:
+def _sweep_one(job_id: str, moment: datetime, swept: Swept, backlogs: dict[str, bool]) -> None:
     try:
         job = Job.get(job_id, consistent_read=True)
     except DoesNotExist:
@@ -92,8 +93,9 @@ def _sweep_one(job_id: str, moment: datetime, swept: Swept, backlog: bool) -> No
         return  # the index lags behind the table: the job moved on
     if job.status == RUNNING and job.lease_until and job.lease_until >= now:
         return  # a worker holds it
-    if job.status == QUEUED and backlog:
-        swept.postponed += 1  # its message may be waiting in the queue
+    lane = lane_of(job.kind)
+    if job.status == QUEUED and backlogs[lane]:
+        swept.postponed += 1  # its message may be waiting in its queue
         return
     resends = int(job.resends or 0)
     if resends >= get_settings().sweep_max_resends:
@@ -103,6 +105,6 @@ def _sweep_one(job_id: str, moment: datetime, swept: Swept, backlog: bool) -> No
             swept.failed.append(job.id)
         return
     if store.resent(job):
-        queue.send_job(job.id, job.kind, int(job.seq or 0))
+        queue.send_job(job.id, job.kind, int(job.seq or 0), lane)
         log.warning("job %s: %s past due; its message (token %s) sent again", job.id, job.status, job.seq)
         swept.resent.append(job.id)

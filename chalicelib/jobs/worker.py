@@ -1,4 +1,4 @@
-"""The worker: what the SQS-triggered Lambda does with each message of the jobs queue.
+"""The worker: what the SQS-triggered Lambdas do with each message of a job queue (one per lane).
 
 Each message names a job and its token (``{"job_id", "kind", "seq"}``). The worker claims the job
 (a conditional write, for the current token only), runs its kind's function within the
@@ -29,7 +29,7 @@ from chalicelib.errors import ContinueLater, RetryableJobError
 from chalicelib.jobs import invocation, store
 from chalicelib.jobs.kind import Progress
 from chalicelib.jobs.model import Job
-from chalicelib.jobs.registry import get_kind
+from chalicelib.jobs.registry import get_kind, lane_of
 
 log = logging.getLogger(__name__)
 PROGRESS_INTERVAL = 1.0  # seconds between progress writes
@@ -114,14 +114,15 @@ def process(message: Message) -> bool:
 def _come_back_after_the_lease(message: Message, job: Job | None) -> None:
     """Keep a message whose job runs under another worker's live lease out of sight until the
     lease ends: it would only find the job busy again, and spend one of its few receives."""
-    handle = message.to_dict().get("receiptHandle")
-    if job is None or not job.lease_until or not handle:
+    record = message.to_dict()
+    handle, source = record.get("receiptHandle"), record.get("eventSourceARN")  # the queue it came from
+    if job is None or not job.lease_until or not handle or not source:
         return
     seconds = math.ceil((clock.parse_iso(job.lease_until) - clock.now()).total_seconds()) + 1
     if seconds <= 1:
         return
     try:
-        queue.hide(str(handle), seconds)
+        queue.hide(str(handle), seconds, queue.name_of(str(source)))
     except (BotoCoreError, ClientError):
         log.warning("job %s: could not delay a busy message; it comes back sooner", job.id, exc_info=True)
 
@@ -134,7 +135,7 @@ def _run(job: Job, attempt: int, last_delivery: bool) -> bool:
         stored = store.succeed(job, attempt, result, time.perf_counter() - started)
     except ContinueLater as exc:
         if store.pause(job, attempt, exc.delay_seconds):  # a new token: the next slice's message carries it
-            queue.send_job(job.id, job.kind, int(job.seq), exc.delay_seconds)
+            queue.send_job(job.id, job.kind, int(job.seq), lane_of(job.kind), exc.delay_seconds)
         log.info("job %s continues in %s s: %s", job.id, exc.delay_seconds, exc)
         return True
     except RetryableJobError as exc:

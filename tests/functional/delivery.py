@@ -19,20 +19,27 @@ class Queues:
         return self.sqs.get_queue_url(QueueName=queue)["QueueUrl"]
 
     def deliver(self, queue: str | None = None) -> int:
-        queue = queue or get_settings().jobs_queue
+        """One batch from ``queue`` to its handler; without a queue, one from each job queue (every
+        lane: jobs, then imports), as their handlers would poll side by side. Returns messages received."""
+        return sum(self._deliver(name) for name in ([queue] if queue else get_settings().job_queues))
+
+    def _deliver(self, queue: str) -> int:
         url = self.url(queue)
         arn = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         return poll_once(self.sources[queue], url, arn, "us-east-1", wait_seconds=0)
 
     def waiting(self, queue: str | None = None) -> int:
+        """Messages in ``queue`` (without one: in every job queue), visible or not."""
+        return sum(self._waiting(name) for name in ([queue] if queue else get_settings().job_queues))
+
+    def _waiting(self, queue: str) -> int:
         attributes = self.sqs.get_queue_attributes(
-            QueueUrl=self.url(queue or get_settings().jobs_queue),
+            QueueUrl=self.url(queue),
             AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
         )["Attributes"]
         return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"])
 
     def retry_at_once(self) -> None:
-        """Visibility timeout 0: a message not acknowledged is visible again right away."""
-        self.sqs.set_queue_attributes(
-            QueueUrl=self.url(get_settings().jobs_queue), Attributes={"VisibilityTimeout": "0"}
-        )
+        """Visibility timeout 0 on every job queue: a message not acknowledged is visible again right away."""
+        for queue in get_settings().job_queues:
+            self.sqs.set_queue_attributes(QueueUrl=self.url(queue), Attributes={"VisibilityTimeout": "0"})

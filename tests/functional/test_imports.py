@@ -184,7 +184,9 @@ def test_a_post_created_but_answered_late_is_recorded_unknown_not_sent_again(
 def test_a_duplicate_delivery_sends_nothing_twice(client: Client, queues: Queues, posts_api: FakePostsApi) -> None:
     response = upload(client, GOOD)
     job_id = json.loads(response.body)["id"]
-    queues.sqs.send_message(QueueUrl=queues.url(get_settings().jobs_queue), MessageBody=json.dumps({"job_id": job_id}))
+    queues.sqs.send_message(
+        QueueUrl=queues.url(get_settings().imports_queue), MessageBody=json.dumps({"job_id": job_id})
+    )
     while queues.deliver():
         pass
     assert len(posts_api.created()) == 3
@@ -289,7 +291,7 @@ def test_a_rate_limit_slot_too_far_away_requeues_the_import_with_a_delay(
     assert results(client, job_id)["results"] == []  # the row it could not send is not left "sending"
     assert posts_api.calls() == []
     delayed = queues.sqs.get_queue_attributes(
-        QueueUrl=queues.url(get_settings().jobs_queue), AttributeNames=["ApproximateNumberOfMessagesDelayed"]
+        QueueUrl=queues.url(get_settings().imports_queue), AttributeNames=["ApproximateNumberOfMessagesDelayed"]
     )["Attributes"]["ApproximateNumberOfMessagesDelayed"]
     assert delayed == "1"
 

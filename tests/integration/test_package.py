@@ -28,6 +28,7 @@ pytestmark = pytest.mark.integration
 ROLES = {
     "APIHandler": "api_handler",
     "RunJobs": "run_jobs",
+    "RunImports": "run_imports",
     "FailDeadJobs": "fail_dead_jobs",
     "SweepJobs": "sweep_jobs",
 }
@@ -63,6 +64,7 @@ def test_the_package_fits_lambda_and_uses_linux_wheels(package):
     assert {props["Handler"] for props in functions} == {
         "app.app",
         "app.run_jobs",
+        "app.run_imports",
         "app.fail_dead_jobs",
         "app.sweep_jobs",
     }
@@ -173,7 +175,8 @@ def test_posts_need_the_api_key_and_reads_do_not(package):
 
 
 def test_the_functions_get_the_sizes_the_timing_checks_read(package):
-    # tests/unit/test_template.py compares the worker's timeout with the queue's visibility timeout
+    # tests/unit/test_template.py compares the worker's timeout with the queue's visibility timeout,
+    # and tests/unit/test_lanes.py each event source's concurrency with its function's reservation,
     # as infra.stages reads .chalice/config.json: Chalice must read the same numbers.
     stage_name, _ = package
     resources = template_of(package)["Resources"]
@@ -181,6 +184,21 @@ def test_the_functions_get_the_sizes_the_timing_checks_read(package):
         expected = stage(stage_name).functions[name]
         props = resources[function]["Properties"]
         assert (props["Timeout"], props["MemorySize"]) == (expected.timeout, expected.memory_mb), name
+        assert props.get("ReservedConcurrentExecutions") == expected.reserved_concurrency, name
+    assert resources["RunImports"]["Properties"]["ReservedConcurrentExecutions"] == 2
+    assert "ReservedConcurrentExecutions" not in resources["APIHandler"]["Properties"]  # the API takes the rest
+
+
+def test_imports_have_their_own_queue_and_worker(package):
+    stage_name, _ = package
+    resources = template_of(package)["Resources"]
+    event = resources["RunImports"]["Properties"]["Events"]["RunImportsSqsEventSource"]["Properties"]
+    assert event["Queue"] == {
+        "Fn::Sub": f"arn:${{AWS::Partition}}:sqs:${{AWS::Region}}:${{AWS::AccountId}}:jobsvc-{stage_name}-imports"
+    }
+    assert (event["BatchSize"], event["ScalingConfig"]["MaximumConcurrency"]) == (1, 2)
+    assert event["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert resources["ImportsQueue"]["Properties"]["QueueName"] == f"jobsvc-{stage_name}-imports"
 
 
 def test_make_vendor_rebuilds_vendor_as_committed(tmp_path):

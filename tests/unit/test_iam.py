@@ -18,6 +18,7 @@ SERVICE_SIDE = {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttribut
 ENTRIES = {
     "api_handler": [f"chalicelib.api.{path.stem}" for path in (CHALICE_DIR.parent / "chalicelib/api").glob("*.py")],
     "run_jobs": ["chalicelib.jobs.worker"],
+    "run_imports": ["chalicelib.jobs.worker"],
     "fail_dead_jobs": ["chalicelib.jobs.worker"],
     "sweep_jobs": ["chalicelib.jobs.sweeper"],
 }
@@ -62,7 +63,7 @@ def test_no_function_is_granted_what_its_code_cannot_call(function):
 
 def test_only_the_queue_consumers_may_read_their_queues():
     consumers = {function for function in FUNCTIONS if granted(function) >= SERVICE_SIDE}
-    assert consumers == {"run_jobs", "fail_dead_jobs"}
+    assert consumers == {"run_jobs", "run_imports", "fail_dead_jobs"}
     assert not SERVICE_SIDE & granted("api_handler")
 
 
@@ -72,7 +73,7 @@ def _stage_names(stage_name: str) -> set[str]:
     s = current.settings
     tables = {s.jobs_table, s.datasets_table, s.limits_table, s.import_rows_table}
     tables |= {s.records_table(name) for name in ("sales", "sales_detail")}
-    return tables | {s.jobs_queue, s.jobs_dlq, s.bucket} | {f.lambda_name for f in current.functions.values()}
+    return tables | {*s.job_queues, s.jobs_dlq, s.bucket} | {f.lambda_name for f in current.functions.values()}
 
 
 @pytest.mark.parametrize("stage_name", STAGES)

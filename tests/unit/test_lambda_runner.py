@@ -24,14 +24,18 @@ from infra.local.stack import ROOT
 from tests.tiny_app import write_tiny_app
 
 
-def test_it_serves_the_jobs_queue_and_its_dead_letter_queue() -> None:
+def test_it_serves_each_lanes_queue_and_the_dead_letter_queue() -> None:
     sources = {source.queue: source.function for source in sqs_sources(app)}
-    assert sources == {get_settings().jobs_queue: "run_jobs", get_settings().jobs_dlq: "fail_dead_jobs"}
+    assert sources == {
+        get_settings().jobs_queue: "run_jobs",
+        get_settings().imports_queue: "run_imports",
+        get_settings().jobs_dlq: "fail_dead_jobs",
+    }
 
 
 def test_in_process_delivery_gives_each_handler_its_configured_timeout() -> None:
     timeouts = {source.function: source.timeout_seconds for source in sqs_sources(app)}
-    assert timeouts == {"run_jobs": 100, "fail_dead_jobs": 30}  # .chalice/config.json, stage local
+    assert timeouts == {"run_jobs": 100, "run_imports": 100, "fail_dead_jobs": 30}  # .chalice/config.json, stage local
 
 
 def test_each_queue_runs_as_many_environments_as_its_maximum_concurrency_allows(
@@ -44,7 +48,7 @@ def test_each_queue_runs_as_many_environments_as_its_maximum_concurrency_allows(
     assert uncapped == {"tiny": 3, "tiny-other": 5}  # maximum_concurrency=3; none: SQS's first five
     assert capped == {"tiny": 2, "tiny-other": 2}
     ours = {s.function.name: s.concurrency for s in lambda_functions.queue_sources(app, ROOT, "local")}
-    assert ours == {"run_jobs": 20, "fail_dead_jobs": 2}
+    assert ours == {"run_jobs": 20, "run_imports": 2, "fail_dead_jobs": 2}
     work = next(s.function for s in lambda_functions.queue_sources(tiny, tmp_path, "local"))
     assert (work.name, work.timeout_seconds, work.memory_mb) == ("work", 2, 128)
 

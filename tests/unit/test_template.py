@@ -12,7 +12,15 @@ from chalicelib.jobs.model import Job
 from chalicelib.records.datasets import Dataset
 from infra.resources import table_definitions
 from infra.stages import STAGES, stage
-from infra.template import DEAD_LETTERS_EVENT, DEAD_LETTERS_RESOURCE, WORKER_EVENT, WORKER_RESOURCE, merge_template
+from infra.template import (
+    DEAD_LETTERS_EVENT,
+    DEAD_LETTERS_RESOURCE,
+    IMPORTS_WORKER_EVENT,
+    IMPORTS_WORKER_RESOURCE,
+    WORKER_EVENT,
+    WORKER_RESOURCE,
+    merge_template,
+)
 
 
 def resources(stage_name: str, kind: str) -> dict[str, dict[str, Any]]:
@@ -72,13 +80,17 @@ def test_the_tables_the_code_reads_with_boto3_have_the_keys_it_uses():
 
 
 @pytest.mark.parametrize("stage_name", STAGES)
-def test_a_message_stays_invisible_longer_than_the_worker_may_run(stage_name):
-    # Otherwise SQS hands a job to a second worker while the first still runs it.
+@pytest.mark.parametrize(
+    ("logical_id", "lane", "function"), [("JobsQueue", "jobs", "run_jobs"), ("ImportsQueue", "imports", "run_imports")]
+)
+def test_a_message_stays_invisible_longer_than_the_worker_may_run(stage_name, logical_id, lane, function):
+    # Otherwise SQS hands a job to a second worker while the first still runs it. Each lane's queue
+    # redrives to the one dead-letter queue.
     current = stage(stage_name)
-    queue = resources(stage_name, "AWS::SQS::Queue")["JobsQueue"]
-    assert queue["QueueName"] == current.settings.jobs_queue
+    queue = resources(stage_name, "AWS::SQS::Queue")[logical_id]
+    assert queue["QueueName"] == current.settings.queue(lane)
     assert queue["VisibilityTimeout"] == current.settings.visibility_timeout
-    assert current.functions["run_jobs"].timeout < queue["VisibilityTimeout"]
+    assert current.functions[function].timeout < queue["VisibilityTimeout"]
     assert queue["RedrivePolicy"]["maxReceiveCount"] == current.settings.max_receive_count
     assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": ["JobsDeadLetterQueue", "Arn"]}
     assert resources(stage_name, "AWS::SQS::Queue")["JobsDeadLetterQueue"]["QueueName"] == current.settings.jobs_dlq
@@ -90,9 +102,14 @@ def test_an_import_slice_ends_well_within_the_lease():
 
 
 @pytest.mark.parametrize(
-    ("function", "event_name"), [(WORKER_RESOURCE, WORKER_EVENT), (DEAD_LETTERS_RESOURCE, DEAD_LETTERS_EVENT)]
+    ("function", "event_name"),
+    [
+        (WORKER_RESOURCE, WORKER_EVENT),
+        (IMPORTS_WORKER_RESOURCE, IMPORTS_WORKER_EVENT),
+        (DEAD_LETTERS_RESOURCE, DEAD_LETTERS_EVENT),
+    ],
 )
-def test_both_queue_handlers_report_partial_batch_failures(function, event_name):
+def test_every_queue_handler_reports_partial_batch_failures(function, event_name):
     template = merge_template(stage("prod"))
     event = template["Resources"][function]["Properties"]["Events"][event_name]["Properties"]
     assert event["FunctionResponseTypes"] == ["ReportBatchItemFailures"]

@@ -121,5 +121,9 @@ def _handle(import_id: str, row: Row, sender: _Sender) -> bool:
 
 
 KIND = JobKind(
-    name="import", run=_run, parse_params=parse_params, describe=lambda params: f"import of {params['filename']}"
+    name="import",
+    run=_run,
+    parse_params=parse_params,
+    describe=lambda params: f"import of {params['filename']}",
+    lane="imports",
 )
