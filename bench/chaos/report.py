@@ -96,7 +96,10 @@ def _figure_lines(outcome: Outcome) -> list[str]:
         ("finished imports whose counters disagree with their rows", str(len(f.counters_off))),
         ("jobs claimed more than once (not imports)", str(f.jobs_retried)),
         ("messages redelivered / SQS sends duplicated", f"{f.redeliveries} / {f.duplicate_sends}"),
-        ("invocations killed (LAMBDA_KILL_RATE) / reported by the runner", f"{outcome.killed} / {outcome.invocations}"),
+        (
+            "invocations killed (LAMBDA_KILL_RATE) / all invocations (the runner's log)",
+            f"{outcome.killed} / {outcome.invocations}",
+        ),
         ("time: first submission to last job finished", f"{f.seconds:.1f} s"),
     ]
     lines = ["## Figures", "", "| | |", "|---|---:|"]
