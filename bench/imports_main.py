@@ -2,12 +2,12 @@
 
 Why a separate entry: the import path is bounded by the third-party API's rate limit (7/s), not
 by the CPU, so a full run takes minutes of mostly waiting, and it needs its own stacks (one worker,
-then four) with an in-process fake of that API.
+then two) with an in-process fake of that API.
 
 Scenario A: one worker, one import of 1,000 valid rows (100 with ``--quick``): the wall time, the
-sustained rate and the busiest second. Scenario B: a new stack with four workers (invocations per
-queue), four imports of 250 rows (25 with ``--quick``) posted at once: the combined rate and the
-busiest second while four workers compete for the shared limiter. See ``bench.imports``.
+sustained rate and the busiest second. Scenario B: a new stack with two workers (the imports queue's
+maximum concurrency), four imports of 250 rows (25 with ``--quick``) posted at once: the combined rate and the
+busiest second while two workers compete for the shared limiter. See ``bench.imports``.
 
 A report, not a gate: a failed target is printed as FAIL and written down; the exit code is 0.
 """

@@ -72,6 +72,21 @@ _CONSUME = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes")
 # A missing object answers 403 instead of 404 without ListBucket (files.size_of needs the 404).
 _LIST = Grant(("s3:ListBucket",), _bucket, "files.size_of: a missing upload is a 404, not a 403")
 
+# What the worker needs to run any job, an import included (both job lanes' functions).
+_RUN_A_JOB = (
+    Grant(("dynamodb:GetItem", "dynamodb:UpdateItem"), _table(_jobs), "jobs.store: claim and every transition"),
+    Grant(
+        ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query"),
+        _table(lambda s: s.import_rows_table),
+        "imports.ledger: start, last_line, claim, unclaim, record (a transaction of two updates), summary",
+    ),
+    Grant(
+        ("dynamodb:GetItem", "dynamodb:PutItem"),
+        _table(lambda s: s.limits_table),
+        "imports.limiter: the next free slot, and a 429's push-back",
+    ),
+)
+
 GRANTS: dict[str, tuple[Grant, ...]] = {
     "api_handler": (
         Grant(
@@ -101,17 +116,7 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
         Grant(("sqs:GetQueueUrl", "sqs:SendMessage"), _job_queues, "aws.queue.send_job, to the job's lane"),
     ),
     "run_jobs": (
-        Grant(("dynamodb:GetItem", "dynamodb:UpdateItem"), _table(_jobs), "jobs.store: claim and every transition"),
-        Grant(
-            ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query"),
-            _table(lambda s: s.import_rows_table),
-            "imports.ledger: start, last_line, claim, unclaim, record (a transaction of two updates), summary",
-        ),
-        Grant(
-            ("dynamodb:GetItem", "dynamodb:PutItem"),
-            _table(lambda s: s.limits_table),
-            "imports.limiter: the next free slot",
-        ),
+        *_RUN_A_JOB,
         Grant(("s3:GetObject",), _objects("uploads/", "imports/"), "files.download and size_of of a job's input"),
         Grant(
             ("s3:PutObject", "s3:AbortMultipartUpload"),
@@ -133,17 +138,7 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
     ),
     # The same worker, for the imports lane: only what an import does.
     "run_imports": (
-        Grant(("dynamodb:GetItem", "dynamodb:UpdateItem"), _table(_jobs), "jobs.store: claim and every transition"),
-        Grant(
-            ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query"),
-            _table(lambda s: s.import_rows_table),
-            "imports.ledger: start, last_line, claim, unclaim, record (a transaction of two updates), summary",
-        ),
-        Grant(
-            ("dynamodb:GetItem", "dynamodb:PutItem"),
-            _table(lambda s: s.limits_table),
-            "imports.limiter: the next free slot",
-        ),
+        *_RUN_A_JOB,
         Grant(("s3:GetObject",), _objects("imports/"), "files.download of the import's file"),
         Grant(("s3:PutObject",), _objects("results/"), "results.store of a result too large for the job record"),
         _LIST,
