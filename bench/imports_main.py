@@ -30,7 +30,10 @@ from bench.targets import publish as publish_results
 
 RESULTS = Path(__file__).resolve().parent / "imports_results.md"
 SECONDS_PER_1000_ROWS = 160.0
-MIN_RATE = 6.5
+# The limiter spaces slots 153 ms apart (61 ms of slack per second for clocks and jitter between
+# workers and the API: chalicelib/imports/limiter.py), so no run can pass 1000 / 153 = 6.54 rows/s;
+# the target is 98 % of that ceiling (it was 6.5 when slots were 150 ms apart, 6.67 rows/s at most).
+MIN_RATE = 6.4
 MAX_IN_1S = 7
 
 
