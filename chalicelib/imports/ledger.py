@@ -27,6 +27,7 @@ from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from chalicelib import clock
+from chalicelib.aws.transient import is_transient
 from chalicelib.config import get_settings
 from chalicelib.errors import RetryableJobError
 from chalicelib.imports.items import COUNTERS, SUMMARY_LINE, ImportItem, transactions
@@ -35,18 +36,6 @@ from chalicelib.imports.rows import Row
 
 SENDING = "sending"
 _CONDITION_FAILED = "ConditionalCheckFailedException"
-# A transaction cancelled for these reasons (a concurrent write, throttling) may succeed when tried
-# again; so may one refused whole for these error codes.
-TRANSIENT_REASONS = frozenset({"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"})
-TRANSIENT_CODES = frozenset(
-    {
-        "ThrottlingException",
-        "ProvisionedThroughputExceededException",
-        "RequestLimitExceeded",
-        "TransactionInProgressException",
-        "InternalServerError",
-    }
-)
 RECORD_ATTEMPTS = 5
 RECORD_BACKOFF_SECONDS = 0.05
 # The counters each result moves (with ``rows_in``); an invalid row moves ``rows_invalid``.
@@ -150,7 +139,7 @@ def record(
         except TransactWriteError as exc:
             if _already_recorded(exc):
                 return
-            if not _transient(exc):
+            if not is_transient(exc):  # a conflict or throttling, of an item or of the whole request
                 raise
             if attempt == RECORD_ATTEMPTS:
                 raise RetryableJobError(f"line {row.line}: not recorded after {attempt} tries: {exc}") from exc
@@ -161,14 +150,6 @@ def _already_recorded(exc: TransactWriteError) -> bool:
     """The row's own condition failed: a delivery before this one recorded it (counters moved then)."""
     reasons = exc.cancellation_reasons
     return bool(reasons) and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed"
-
-
-def _transient(exc: TransactWriteError) -> bool:
-    """A conflict or throttling, of an item or of the whole request: worth trying again."""
-    if exc.cause_response_code == "TransactionCanceledException":
-        codes = {reason.code for reason in exc.cancellation_reasons if reason is not None}
-        return bool(codes) and codes <= TRANSIENT_REASONS
-    return exc.cause_response_code in TRANSIENT_CODES
 
 
 def summary(import_id: str) -> dict[str, int]:

@@ -99,6 +99,12 @@ def _closed() -> list[Any]:
     return [Job.lease_until.remove(), Job.open_key.remove(), Job.due_at.remove()]
 
 
+def _failed(error: str) -> list[Any]:
+    """The actions of failing with ``error``, whoever fails the job (its worker, the dead-letter
+    handler, the sweeper)."""
+    return [Job.status.set(FAILED), Job.error.set(error), Job.finished_at.set(clock.now_iso()), *_closed()]
+
+
 def get_job(job_id: str) -> Job:
     """The job of this id. An id DynamoDB cannot take as a key (empty, over 2,048 bytes, not UTF-8)
     is not looked up: DynamoDB would answer with an error, not with "no such item". A record past
@@ -202,7 +208,7 @@ def succeed(job: Job, attempt: int, result: Any, duration: float) -> bool:
 
 
 def fail(job: Job, attempt: int, error: str, duration: float | None = None) -> bool:
-    actions = [Job.status.set(FAILED), Job.error.set(error), Job.finished_at.set(clock.now_iso()), *_closed()]
+    actions = _failed(error)
     if duration is not None:
         actions.append(Job.duration.set(round(duration, 6)))
     return _conditional_update(job, actions, _mine(job, attempt))
@@ -233,9 +239,8 @@ def give_up(job_id: str, seq: int, reason: str) -> bool:
     Left as they are: finished jobs, jobs whose token moved on (the message was stale), and jobs
     running under a live lease (their worker holds a message of its own)."""
     job = Job(id=job_id)
-    actions = [Job.status.set(FAILED), Job.error.set(reason), Job.finished_at.set(clock.now_iso()), *_closed()]
     unattended = (Job.status == QUEUED) | ((Job.status == RUNNING) & (Job.lease_until < clock.now_iso()))
-    return _conditional_update(job, actions, Job.id.exists() & _current(seq) & unattended)
+    return _conditional_update(job, _failed(reason), Job.id.exists() & _current(seq) & unattended)
 
 
 def overdue(moment: datetime) -> Iterator[str]:
@@ -264,8 +269,7 @@ def resent(job: Job) -> bool:
 
 def abandon(job: Job, reason: str) -> bool:
     """Fail an overdue job whose message was sent again too often; False if it moved on."""
-    actions = [Job.status.set(FAILED), Job.error.set(reason), Job.finished_at.set(clock.now_iso()), *_closed()]
-    return _conditional_update(job, actions, _unchanged(job))
+    return _conditional_update(job, _failed(reason), _unchanged(job))
 
 
 def result_of(job: Job) -> Any:
