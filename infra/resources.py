@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from chalicelib.config import Settings
-from chalicelib.jobs.model import KIND_INDEX, LISTED, OPEN_INDEX
+from chalicelib.jobs.model import ALL_INDEX, KIND_INDEX, LISTED, OPEN_INDEX, STATUS_INDEX
 from chalicelib.records.query import USER_INDEX
 from chalicelib.records.tables import TABLES
 
@@ -42,14 +42,18 @@ def table_definitions(settings: Settings) -> list[dict[str, Any]]:
     """``CreateTable`` requests, on-demand billing."""
     jobs = {
         "TableName": settings.jobs_table,
-        "AttributeDefinitions": _string_keys("id", "kind", "created_key", "open_key", "due_at"),
+        "AttributeDefinitions": _string_keys("id", "kind", "status", "list_key", "created_key", "open_key", "due_at"),
         "KeySchema": _key("id"),
         "GlobalSecondaryIndexes": [
-            {
-                "IndexName": KIND_INDEX,
-                "KeySchema": _key("kind", "created_key"),
-                "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": list(LISTED)},
-            },
+            # The listings (GET /jobs, GET /calculations): every job, by kind, by status; newest first.
+            *(
+                {
+                    "IndexName": name,
+                    "KeySchema": _key(hash_key, "created_key"),
+                    "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": list(LISTED)},
+                }
+                for name, hash_key in ((KIND_INDEX, "kind"), (STATUS_INDEX, "status"), (ALL_INDEX, "list_key"))
+            ),
             {
                 # Sparse: only open jobs have ``open_key``; the sweeper's range query on ``due_at``.
                 "IndexName": OPEN_INDEX,

@@ -18,11 +18,16 @@ CANCELLED = "cancelled"
 FINISHED = frozenset({SUCCEEDED, FAILED, CANCELLED})
 
 KIND_INDEX = "by_kind"
+STATUS_INDEX = "by_status"
+ALL_INDEX = "by_created"
 OPEN_INDEX = "open_by_due"
 # ``open_key``'s one value: every open job in one index partition, ordered by ``due_at``.
 OPEN = "open"
-# What a listing shows of each job, projected into the index.
-LISTED = ("name", "status", "created_at")
+# ``list_key``'s one value: every job in one partition of ``by_created``, newest first on request.
+EVERY_JOB = "job"
+# What a listing shows of each job, projected into the listing indexes (``by_kind``, ``by_status``,
+# ``by_created``), so a page is one Query that never reads the full records.
+LISTED = ("name", "status", "progress", "created_at", "started_at", "finished_at", "duration", "attempts")
 
 
 class KindIndex(GlobalSecondaryIndex["Job"]):  # type: ignore[no-untyped-call]
@@ -33,6 +38,28 @@ class KindIndex(GlobalSecondaryIndex["Job"]):  # type: ignore[no-untyped-call]
         projection = IncludeProjection(list(LISTED))
 
     kind = UnicodeAttribute(hash_key=True)
+    created_key = UnicodeAttribute(range_key=True)
+
+
+class StatusIndex(GlobalSecondaryIndex["Job"]):  # type: ignore[no-untyped-call]
+    """Jobs in one status by launch time (the oldest queued job, the failed ones)."""
+
+    class Meta:
+        index_name = STATUS_INDEX
+        projection = IncludeProjection(list(LISTED))
+
+    status = UnicodeAttribute(hash_key=True)
+    created_key = UnicodeAttribute(range_key=True)
+
+
+class EveryJobIndex(GlobalSecondaryIndex["Job"]):  # type: ignore[no-untyped-call]
+    """Every job by launch time: ``GET /jobs`` without a filter pages through it."""
+
+    class Meta:
+        index_name = ALL_INDEX
+        projection = IncludeProjection(list(LISTED))
+
+    list_key = UnicodeAttribute(hash_key=True)
     created_key = UnicodeAttribute(range_key=True)
 
 
@@ -63,6 +90,8 @@ class Job(Model):
     created_at = UnicodeAttribute()
     # ``created_at#id``: the index's sort key, unique, so equal launch times still have one order.
     created_key = UnicodeAttribute()
+    # ``EVERY_JOB``: the hash key of ``by_created`` (one partition: the listing's order is global).
+    list_key = UnicodeAttribute(default=EVERY_JOB)
     updated_at = UnicodeAttribute()
     started_at = UnicodeAttribute(null=True)
     finished_at = UnicodeAttribute(null=True)
@@ -90,6 +119,8 @@ class Job(Model):
     resends = NumberAttribute(default=0)
 
     by_kind = KindIndex()
+    by_status = StatusIndex()
+    by_created = EveryJobIndex()
     open_by_due = OpenIndex()
 
     def status_view(self) -> dict[str, Any]:
