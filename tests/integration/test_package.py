@@ -165,13 +165,17 @@ def test_each_function_has_its_own_role_with_the_hand_written_policy(package):
         assert policy["PolicyDocument"] == written
 
 
-def test_posts_need_the_api_key_and_reads_do_not(package):
+def test_every_route_but_the_page_docs_and_health_needs_the_api_key(package):
     paths = template_of(package)["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]["paths"]
+    open_routes = {"get /", "get /static/{name}", "get /docs", "get /docs/{asset}", "get /openapi.json", "get /health"}
+    checked = set()
     for path, methods in paths.items():
         for method, operation in methods.items():
             if method == "options":
                 continue
-            assert bool(operation.get("security")) is (method == "post"), f"{method} {path}"
+            checked.add(f"{method} {path}")
+            assert bool(operation.get("security")) is (f"{method} {path}" not in open_routes), f"{method} {path}"
+    assert open_routes < checked and {"get /jobs/{job_id}", "get /logs", "post /launch"} < checked
 
 
 def test_the_functions_get_the_sizes_the_timing_checks_read(package):
