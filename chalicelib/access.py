@@ -38,7 +38,11 @@ def require_api_key(app: Chalice, required: bool) -> list[str]:
     """Mark the routes that need the key (``mark_routes``) and register the app's own check of
     ``LOCAL_API_KEY`` (``check_local_key``); the marked routes."""
     marked = mark_routes(app, required)
-    app.register_middleware(check_local_key, "http")
+
+    def local_key(request: Request, get_response: Callable[[Request], Response]) -> Response:
+        return check_local_key(app, request, get_response)
+
+    app.register_middleware(local_key, "http")
     return marked
 
 
@@ -54,11 +58,13 @@ def mark_routes(app: Chalice, required: bool) -> list[str]:
     return sorted(marked)
 
 
-def check_local_key(request: Request, get_response: Callable[[Request], Response]) -> Response:
+def check_local_key(app: Chalice, request: Request, get_response: Callable[[Request], Response]) -> Response:
     """Middleware: where ``LOCAL_API_KEY`` is set, a request to a route that needs the key without
-    exactly that ``x-api-key`` gets API Gateway's 403 and never reaches the route."""
+    exactly that ``x-api-key`` gets API Gateway's 403 and never reaches the route. A method the path
+    does not have is left to Chalice (405)."""
     expected = get_settings().local_api_key
-    if expected and needs_key(request.method, request.path) and not key_matches(request.headers.get(HEADER), expected):
+    guarded = request.method in app.routes.get(request.path, {}) and needs_key(request.method, request.path)
+    if expected and guarded and not key_matches(request.headers.get(HEADER), expected):
         return Response(body=FORBIDDEN_BODY, status_code=403, headers={"Content-Type": "application/json"})
     return get_response(request)
 

@@ -65,6 +65,11 @@ def test_the_page_its_files_the_docs_and_health_stay_open(keyed: Client, path) -
     assert keyed.http.get(path).status_code == 200
 
 
+@pytest.mark.parametrize("path", ["/", f"/jobs/{JOB}"])
+def test_a_method_the_route_does_not_have_is_still_a_405_not_a_403(keyed: Client, path) -> None:
+    assert keyed.http.put(path).status_code == 405
+
+
 def test_health_shows_no_job_data(keyed: Client) -> None:
     job_id = json.loads(keyed.http.post("/launch", headers={"x-api-key": KEY}).body)["job_id"]
     body = keyed.http.get("/health").body.decode()

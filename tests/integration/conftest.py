@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,10 +16,12 @@ import pytest
 import requests
 
 from infra.local.fake_posts_api import FakePostsApi
-from infra.local.stack import ROOT
+from infra.local.processes import free_port
+from infra.local.stack import ROOT, LocalStack
 
 pytestmark = pytest.mark.integration
 SALES_ROWS = 1500
+LOCAL_KEY = "local-test-key-5d1e"  # what the keyed API (``keyed_api``) asks for
 
 
 @dataclass
@@ -57,3 +60,16 @@ def run_module(module: str, env: dict[str, str], *args: str) -> str:
     done = subprocess.run([sys.executable, "-m", module, *args], env=env, cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0, f"{module} failed:\n{done.stdout}\n{done.stderr}"
     return done.stdout
+
+
+@pytest.fixture(scope="session")
+def keyed_api(service: Service, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A second ``chalice local`` on the same stack (its tables, queues and worker) with LOCAL_API_KEY
+    set: a service that asks for the key as the deployed stages do; its base URL."""
+    stack = LocalStack(tmp_path_factory.mktemp("keyed-api-logs"))
+    stack.env = {**service.env, "LOCAL_API_KEY": LOCAL_KEY}
+    try:
+        stack.start_api(free_port())
+        yield stack.urls["api"]
+    finally:
+        stack.stop()

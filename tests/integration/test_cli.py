@@ -7,18 +7,16 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
 
-from infra.local.processes import free_port
-from infra.local.stack import ROOT, LocalStack
-from tests.integration.conftest import Service, until_finished
+from infra.local.stack import ROOT
+from tests.integration.conftest import LOCAL_KEY, Service, until_finished
 
 pytestmark = pytest.mark.integration
-KEY = "cli-test-key-5d1e"
+KEY = LOCAL_KEY
 
 
 def jobsvc(*args: str, env: dict[str, str] | None = None, timeout: float = 180) -> subprocess.CompletedProcess[str]:
@@ -32,18 +30,6 @@ def jobsvc(*args: str, env: dict[str, str] | None = None, timeout: float = 180) 
         text=True,
         timeout=timeout,
     )
-
-
-@pytest.fixture(scope="module")
-def keyed_api(service: Service, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A second ``chalice local`` on the same stack (its tables, queues and worker), with LOCAL_API_KEY set."""
-    stack = LocalStack(tmp_path_factory.mktemp("keyed-api-logs"))
-    stack.env = {**service.env, "LOCAL_API_KEY": KEY}
-    try:
-        stack.start_api(free_port())
-        yield stack.urls["api"]
-    finally:
-        stack.stop()
 
 
 def launch(api: str, key: str | None = None) -> str:

@@ -1,6 +1,8 @@
 """Schemathesis against the local stack: requests generated from the OpenAPI document (valid ones,
 and ones it rules out) get no 5xx, no answer that breaks the document, a 4xx for what it rules out;
 followed along the document's links (POST then GET by id); and every job they queued succeeds.
+They go to the stack's API started with LOCAL_API_KEY, with the key: each route the document says
+needs it must refuse a request without it, or with another (schemathesis's ``ignored_auth``).
 
 Bounded for 2 cores: 50 examples an operation, 10 for the POSTs (each accepted one queues a job),
 and 30 short runs along the links.
@@ -20,7 +22,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from app import app
 from chalicelib.api.openapi import document
 from chalicelib.config import get_settings
-from tests.integration.conftest import Service
+from tests.integration.conftest import LOCAL_KEY, Service
 
 pytestmark = pytest.mark.integration
 
@@ -40,6 +42,8 @@ CONFIG: dict[str, Any] = {
     "generation": {"max-examples": 50, "database": "none"},
     # chalice local stalls on kept-alive connections (DESIGN.md): a fresh one per request, time to spare.
     "headers": {"Connection": "close"},
+    # The key, where the document's security scheme says (a request that leaves it out on purpose must get a 403).
+    "auth": {"openapi": {"apiKey": {"api_key": LOCAL_KEY}}},
     "request-timeout": 30,
     # TRACE never reaches the app: chalice local's HTTP server answers 501 itself (API Gateway: 403).
     "phases": {"coverage": {"unexpected-methods": ["GET", "POST", "PUT", "DELETE", "PATCH"]}},
@@ -57,16 +61,14 @@ def jobs_before(service: Service) -> set[str]:
 
 
 @schema.parametrize()
-def test_each_operation_keeps_the_document(
-    case: schemathesis.Case[Any], service: Service, jobs_before: set[str]
-) -> None:
-    case.call_and_validate(base_url=service.api, excluded_checks=excluded(case))
+def test_each_operation_keeps_the_document(case: schemathesis.Case[Any], keyed_api: str, jobs_before: set[str]) -> None:
+    case.call_and_validate(base_url=keyed_api, excluded_checks=excluded(case))
 
 
-def test_following_the_links_keeps_the_document(service: Service, jobs_before: set[str]) -> None:
+def test_following_the_links_keeps_the_document(keyed_api: str, jobs_before: set[str]) -> None:
     class Machine(schema.as_state_machine()):  # type: ignore[misc]
         def get_call_kwargs(self, case: schemathesis.Case[Any]) -> dict[str, Any]:
-            return {"base_url": service.api, "headers": {"Connection": "close"}, "timeout": 30}
+            return {"base_url": keyed_api, "headers": {"Connection": "close"}, "timeout": 30}
 
         def validate_response(self, response: Any, case: schemathesis.Case[Any], **kwargs: Any) -> None:
             case.validate_response(response, excluded_checks=excluded(case), transport_kwargs=kwargs)
