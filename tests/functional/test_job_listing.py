@@ -15,9 +15,11 @@ import pytest
 from chalice.test import Client
 
 from chalicelib import clock
+from chalicelib.aws import clients
 from chalicelib.jobs import listing, store
 from chalicelib.jobs.model import Job
 from chalicelib.jobs.registry import KINDS
+from infra.backfill import backfill_list_key
 
 FIELDS = {"id", "kind", "name", "status", "progress", "created_at", "started_at", "finished_at", "duration", "attempts"}
 
@@ -300,3 +302,17 @@ def test_the_cursor_alphabet_is_url_safe(client: Client, make_job: Callable[...,
         make_job("import", start() + timedelta(seconds=n))
     cursor = page(client, limit=1)["next_cursor"]
     assert set(cursor) <= set(string.ascii_letters + string.digits + "-_")
+
+
+def test_records_from_before_list_key_are_listed_once_backfilled(client: Client, make_job: Callable[..., str]) -> None:
+    old = make_job("metric", start())
+    new = make_job("report", start() + timedelta(seconds=1))
+    dynamodb, table = clients.dynamodb(), Job.Meta.table_name
+    dynamodb.update_item(TableName=table, Key={"id": {"S": old}}, UpdateExpression="REMOVE list_key")
+    assert ids([page(client)]) == [new]  # by_created leaves it out...
+    assert ids([page(client, kind="metric")]) == [old]  # ...the other indexes do not
+
+    assert backfill_list_key(dynamodb, table) == 1
+    assert backfill_list_key(dynamodb, table) == 0
+
+    assert ids([page(client)]) == [new, old]
