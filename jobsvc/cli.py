@@ -41,6 +41,8 @@ def parser(environ: Mapping[str, str]) -> argparse.ArgumentParser:
     ls = commands.add_parser("ls", help="jobs of every kind, newest first")
     ls.add_argument("--kind", choices=KINDS)
     ls.add_argument("--status", choices=STATUSES)
+    ls.add_argument("--since", help="created at or after this time (ISO 8601; without a zone, UTC)")
+    ls.add_argument("--until", help="created before this time (ISO 8601)")
     ls.add_argument("--limit", type=int, help="jobs a page (1..200; the API's default 50)")
     ls.add_argument("--cursor", help="the page after this one (a next_cursor)")
     ls.add_argument("--all", action="store_true", help="follow next_cursor to the last page")
@@ -91,7 +93,8 @@ def run(args: argparse.Namespace, api: Api) -> tuple[int, list[str]]:
 
 
 def query(args: argparse.Namespace) -> dict[str, object]:
-    return {"kind": args.kind, "status": args.status, "limit": args.limit, "cursor": args.cursor}
+    names = ("kind", "status", "since", "until", "limit", "cursor")
+    return {name: getattr(args, name) for name in names}
 
 
 def _finished(job: dict[str, object], lines: list[str]) -> tuple[int, list[str]]:

@@ -4,6 +4,7 @@ deployed stages do)."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -50,6 +51,31 @@ def test_watch_follows_a_job_to_its_end_and_show_prints_it(service: Service) -> 
     assert shown.returncode == 0, shown.stderr
     fields = {line.split()[0]: line.split()[1:] for line in shown.stdout.splitlines() if line and line[0] != " "}
     assert fields["id"] == [job_id] and fields["kind"] == ["metric"] and fields["status"] == ["succeeded"]
+
+
+def test_ls_lists_every_job_newest_first_and_all_follows_the_pages(service: Service) -> None:
+    launched = [launch(service.api) for _ in range(3)]
+    for job_id in launched:
+        until_finished(f"{service.api}/get_result?job_id={job_id}")
+
+    paged = jobsvc("--api", service.api, "ls", "--kind", "metric", "--limit", "2", "--all", "--json")
+    first = jobsvc("--api", service.api, "ls", "--kind", "metric", "--limit", "2")
+    table = jobsvc("--api", service.api, "ls", "--status", "succeeded")
+
+    assert paged.returncode == 0, paged.stderr
+    listed = [json.loads(line) for line in paged.stdout.splitlines()]
+    ids = [item["id"] for item in listed]
+    assert ids[:3] == launched[::-1] and len(ids) == len(set(ids))  # newest first, each once, past page 1
+    assert {item["kind"] for item in listed} == {"metric"}
+    assert first.returncode == 0 and first.stdout.splitlines()[-1].startswith("(more: --all, or --cursor ")
+    assert len(first.stdout.splitlines()) == 1 + 2 + 1  # the header, a page of 2, the hint
+    assert table.returncode == 0 and table.stdout.splitlines()[0].split()[:3] == ["ID", "KIND", "STATUS"]
+    assert all(line.split()[2] == "succeeded" for line in table.stdout.splitlines()[1:] if not line.startswith("("))
+
+
+def test_a_bad_filter_is_the_apis_400_naming_it(service: Service) -> None:
+    done = jobsvc("--api", service.api, "ls", "--limit", "500")
+    assert done.returncode == 2 and done.stderr.startswith("error: limit") and "(HTTP 400, GET /jobs)" in done.stderr
 
 
 def test_an_unknown_id_is_the_apis_404_message_and_exit_2(service: Service) -> None:
@@ -99,11 +125,13 @@ def test_with_the_key_every_command_works_on_a_service_that_asks_for_it(
 
     watched = jobsvc("--api", keyed_api, "--api-key", KEY, "watch", job_id)
     shown = jobsvc("show", job_id, env={"JOBSVC_API": keyed_api, "JOBSVC_API_KEY": KEY})
+    listed = jobsvc("--api", keyed_api, "--api-key", KEY, "ls", "--json", "--limit", "5")
     imported = jobsvc("--api", keyed_api, "--api-key", KEY, "import", str(path))
 
     assert watched.returncode == 0 and watched.stdout.startswith(f"{job_id}: succeeded"), watched.stderr
     assert shown.returncode == 0 and shown.stdout.splitlines()[0].split() == ["id", job_id], shown.stderr
     assert imported.returncode == 0, imported.stderr
+    assert listed.returncode == 0 and job_id in [json.loads(line)["id"] for line in listed.stdout.splitlines()]
     assert "rows_in 1  rows_invalid 0  rows_sent 1" in imported.stdout
 
 

@@ -135,12 +135,12 @@ def test_ls_passes_the_filters_and_with_all_follows_next_cursor_to_the_last_page
         (200, {"items": [item(second)], "next_cursor": None}),
     ]
     fake = FakeApi({("GET", "/jobs"): pages})
-    status, out, _ = run(
-        monkeypatch, capsys, fake, "ls", "--kind", "import", "--status", "running", "--limit", "1", "--all"
-    )
+    argv = ("ls", "--kind", "import", "--status", "running", "--since", "2026-12-01", "--limit", "1", "--all")
+    status, out, _ = run(monkeypatch, capsys, fake, *argv)
     assert status == 0
-    assert fake.query(0) == {"kind": ["import"], "status": ["running"], "limit": ["1"]}
-    assert fake.query(1) == {"kind": ["import"], "status": ["running"], "limit": ["1"], "cursor": ["c1"]}
+    query = {"kind": ["import"], "status": ["running"], "since": ["2026-12-01"], "limit": ["1"]}
+    assert fake.query(0) == query
+    assert fake.query(1) == {**query, "cursor": ["c1"]}
     header, *rows = out.splitlines()
     assert header.split() == ["ID", "KIND", "STATUS", "PROGRESS", "CREATED", "DURATION", "ATTEMPTS", "NAME"]
     assert rows[0].split()[:5] == [first, "import", "running", "25.0%", "2026-12-02"]
