@@ -1,15 +1,16 @@
-"""``GET /jobs/{id}``: any job's record, whatever its kind."""
+"""``/jobs/{id}``: any job's record, whatever its kind; cancel it; retry it (a redrive)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from chalice.app import Blueprint
+from chalice.app import Blueprint, Response
 
-from chalicelib.api.contract import operation
+from chalicelib.api.contract import accepted, operation
 from chalicelib.api.errors import api_errors
-from chalicelib.api.models.jobs import JobRecord
-from chalicelib.jobs import store
+from chalicelib.api.models.common import Accepted
+from chalicelib.api.models.jobs import JobRecord, RetryRequest
+from chalicelib.jobs import redrive, store
 
 bp = Blueprint(__name__)
 
@@ -19,3 +20,35 @@ bp = Blueprint(__name__)
 @operation(bp, "Any job's record, whatever its kind", {200: JobRecord})
 def get_job(job_id: str) -> dict[str, Any]:
     return store.get_job(job_id).to_public()
+
+
+@bp.route("/jobs/{job_id}/cancel", methods=["POST"])
+@api_errors
+@operation(
+    bp,
+    "Cancel a job: a queued one at once, a running one at its next checkpoint",
+    {202: Accepted},
+    errors=(409,),
+    headers={202: {"Location": "The job: /jobs/{id}"}},
+)
+def cancel_job(job_id: str) -> Response:
+    """202 with the status now: ``cancelled``, or ``running`` until the job's next checkpoint."""
+    return accepted(store.cancel(job_id), f"/jobs/{job_id}")
+
+
+@bp.route("/jobs/{job_id}/retry", methods=["POST"])
+@api_errors
+@operation(
+    bp,
+    "Run a failed or cancelled job again under its id (an import resumes)",
+    {202: Accepted},
+    body=RetryRequest,
+    body_required=False,
+    errors=(409, 503),
+    headers={202: {"Location": "The job: /jobs/{id}"}},
+)
+def retry_job(job_id: str, body: RetryRequest) -> Response:
+    """202 ``queued``: rows an import recorded ``ok`` are never sent again; ``unknown`` ones only
+    with ``resend_unknown``."""
+    job = redrive.retry(job_id, resend_unknown=body.resend_unknown)
+    return accepted(job, f"/jobs/{job_id}")
