@@ -13,6 +13,7 @@ import logging
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.aws import queue
+from chalicelib.aws.transient import is_transient
 from chalicelib.errors import InvalidInput, Unavailable
 from chalicelib.jobs import store
 from chalicelib.jobs.model import Job
@@ -30,7 +31,14 @@ def retry(job_id: str, *, resend_unknown: bool = False) -> Job:
         mark = get_kind(job.kind).resend_unknown
         if mark is None:
             raise InvalidInput("resend_unknown", f"only an import has rows whose outcome is unknown, not a {job.kind}")
-        log.info("job %s: %s rows of unknown outcome marked to be sent again", job.id, mark(dict(job.params or {})))
+        try:
+            marked = mark(dict(job.params or {}))
+        except Exception as exc:
+            if not is_transient(exc):
+                raise
+            # Each row is marked with its counters in one transaction: a later retry marks the rest.
+            raise Unavailable("the rows of unknown outcome could not all be marked now; try again") from exc
+        log.info("job %s: %s rows of unknown outcome marked to be sent again", job.id, marked)
 
     job = store.retry(job_id, prepare)
     kind = get_kind(job.kind)

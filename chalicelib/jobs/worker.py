@@ -181,8 +181,9 @@ def _retry_later(job: Job, attempt: int, last_delivery: bool, error: str, starte
         return True
     if store.release(job, attempt, f"will retry: {error}"):
         return False
-    _end_cancelled(job, attempt, started)
-    return True
+    # Not released: a cancel was requested (end it, and the message is done with), or the job is no
+    # longer this attempt's (leave the message to SQS, as before).
+    return _end_cancelled(job, attempt, started)
 
 
 def describe(exc: BaseException) -> str:

@@ -13,10 +13,12 @@ from typing import Any
 
 import pytest
 from chalice.test import Client
+from pynamodb.exceptions import UpdateError
 
 from chalicelib import clock
 from chalicelib.config import get_settings
 from chalicelib.errors import Conflict, ContinueLater, RetryableJobError
+from chalicelib.imports import ledger
 from chalicelib.imports import posts_api as posts_api_client
 from chalicelib.jobs import redrive, store, sweeper, worker
 from chalicelib.jobs.kind import Params, Progress
@@ -25,6 +27,7 @@ from chalicelib.jobs.registry import KINDS
 from infra.local.fake_posts_api import FakePostsApi
 from tests.functional.delivery import Queues
 from tests.functional.test_imports import results, status, upload
+from tests.functional.test_jobs import throttled
 
 
 def launch(client: Client) -> str:
@@ -531,3 +534,58 @@ def test_an_import_retry_sends_the_unknown_rows_again_only_when_asked(
     counters = (answer["rows_in"], answer["rows_sent"], answer["rows_failed"], answer["rows_unknown"])
     assert (answer["status"], counters) == ("succeeded", (6, 6, 0, 0))
     assert [row["result"] for row in results(client, job_id)["results"]] == ["ok"] * 6
+
+
+def test_a_throttled_marking_of_unknown_rows_is_a_503_and_a_later_retry_sends_them(
+    client: Client, queues: Queues, posts_api: FakePostsApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("IMPORT_SLICE_SECONDS", "0")
+    get_settings.cache_clear()
+    posts_api.script(["timeout", 201])  # row 1: unknown
+    job_id = json.loads(upload(client, ROWS).body)["id"]
+    for _ in range(2):
+        queues.deliver()
+    cancel(client, job_id)
+    drain(queues)
+    with monkeypatch.context() as patch:
+        error = UpdateError("Failed to update item", throttled())
+        patch.setattr(ledger, "mark_for_resend", lambda import_id: (_ for _ in ()).throw(error))
+
+        code, answer = retry(client, job_id, {"resend_unknown": True})
+
+    assert code == 503 and "try again" in answer["Message"]
+    assert record(client, job_id)["status"] == "cancelled"  # not queued: nothing half done
+    assert retry(client, job_id, {"resend_unknown": True})[0] == 202
+    drain(queues)
+    assert sorted(sent_titles(posts_api)) == sorted(["title 1"] + [f"title {n}" for n in range(1, 7)])
+    assert status(client, job_id)["rows_unknown"] == 0
+
+
+def test_a_throttled_checkpoint_after_a_cancel_is_skipped_and_the_next_one_stops_the_job(
+    client: Client, queues: Queues, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(worker, "PROGRESS_INTERVAL", 0)
+    real_progress = store.set_progress
+    throttle_once = [UpdateError("Failed to update item", throttled())]
+
+    def set_progress(job: Job, attempt: int, fraction: float) -> bool:
+        if throttle_once:
+            raise throttle_once.pop()
+        return real_progress(job, attempt, fraction)
+
+    steps: list[float] = []
+
+    def body(progress: Progress) -> str:
+        cancel(client, job_id)
+        for fraction in (0.25, 0.5, 0.75):
+            steps.append(fraction)
+            progress(fraction)
+        return "never stored"
+
+    monkeypatch.setattr(store, "set_progress", set_progress)
+    metric_running(monkeypatch, body)
+    job_id = launch(client)
+
+    queues.deliver()
+
+    assert steps == [0.25, 0.5] and store.get_job(job_id).status == "cancelled"
