@@ -33,6 +33,7 @@ from chalicelib.errors import NotFound
 from chalicelib.jobs import results
 from chalicelib.jobs.kind import JobKind, Params
 from chalicelib.jobs.model import FAILED, FINISHED, OPEN, QUEUED, RUNNING, SUCCEEDED, Job
+from chalicelib.telemetry import metrics
 
 _CONDITION_FAILED = "ConditionalCheckFailedException"
 MAX_KEY_BYTES = 2048  # DynamoDB's limit for a partition key
@@ -150,6 +151,14 @@ def _conditional_update(job: Job, actions: list[Any], condition: Condition) -> b
     return True
 
 
+def _finished(job: Job, stored: bool, duration: float | None = None) -> bool:
+    """``stored``; when a write just finished the job, its figures (an EMF line) first. The
+    record's fields are the write's answer (``ALL_NEW``), so even a job known only by id has its kind."""
+    if stored and job.status in FINISHED:
+        metrics.job_finished(job.kind, job.status, duration, job.id, int(job.attempts or 0))
+    return stored
+
+
 def _current(seq: int) -> Condition:
     """The job's token is ``seq`` (records written before tokens existed have none: token 0)."""
     condition: Condition = Job.seq == seq
@@ -204,14 +213,14 @@ def succeed(job: Job, attempt: int, result: Any, duration: float) -> bool:
         *_closed(),
     ]
     actions.append(Job.result_key.set(stored.key) if stored.key else Job.result.set(stored.inline))
-    return _conditional_update(job, actions, _mine(job, attempt))
+    return _finished(job, _conditional_update(job, actions, _mine(job, attempt)), duration)
 
 
 def fail(job: Job, attempt: int, error: str, duration: float | None = None) -> bool:
     actions = _failed(error)
     if duration is not None:
         actions.append(Job.duration.set(round(duration, 6)))
-    return _conditional_update(job, actions, _mine(job, attempt))
+    return _finished(job, _conditional_update(job, actions, _mine(job, attempt)), duration)
 
 
 def release(job: Job, attempt: int, error: str) -> bool:
@@ -240,7 +249,7 @@ def give_up(job_id: str, seq: int, reason: str) -> bool:
     running under a live lease (their worker holds a message of its own)."""
     job = Job(id=job_id)
     unattended = (Job.status == QUEUED) | ((Job.status == RUNNING) & (Job.lease_until < clock.now_iso()))
-    return _conditional_update(job, _failed(reason), Job.id.exists() & _current(seq) & unattended)
+    return _finished(job, _conditional_update(job, _failed(reason), Job.id.exists() & _current(seq) & unattended))
 
 
 def overdue(moment: datetime) -> Iterator[str]:
@@ -269,7 +278,7 @@ def resent(job: Job) -> bool:
 
 def abandon(job: Job, reason: str) -> bool:
     """Fail an overdue job whose message was sent again too often; False if it moved on."""
-    return _conditional_update(job, _failed(reason), _unchanged(job))
+    return _finished(job, _conditional_update(job, _failed(reason), _unchanged(job)))
 
 
 def result_of(job: Job) -> Any:
