@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from chalicelib.config import Settings
-from chalicelib.jobs.model import KIND_INDEX, OPEN_INDEX
+from chalicelib.jobs.model import KIND_INDEX, OPEN_INDEX, STATUS_INDEX
 from chalicelib.records.query import USER_INDEX
 from chalicelib.records.tables import TABLES
 from infra.stages import CHALICE_DIR, STAGES, Function, stage
@@ -95,6 +95,7 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
             "jobs.store: get_job, new_job, give_up (a job whose message could not be sent)",
         ),
         Grant(("dynamodb:Query",), _index(_jobs, KIND_INDEX), "jobs.listing: GET /calculations pages"),
+        Grant(("dynamodb:Query",), _index(_jobs, STATUS_INDEX), "jobs.backlog: /health's oldest queued job"),
         Grant(("dynamodb:GetItem",), _table(lambda s: s.datasets_table), "records.datasets: /logs load state"),
         Grant(("dynamodb:Query",), _records_tables, "records.query: /logs, by day or by user"),
         Grant(
@@ -113,7 +114,16 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
             "files.size_of (HEAD) of an upload; results.load; files.download_url signs presigned GETs",
         ),
         _LIST,
-        Grant(("sqs:GetQueueUrl", "sqs:SendMessage"), _job_queues, "aws.queue.send_job, to the job's lane"),
+        Grant(
+            ("sqs:GetQueueUrl", "sqs:SendMessage", "sqs:GetQueueAttributes"),
+            _job_queues,
+            "aws.queue.send_job, to the job's lane; aws.queue.depth of each lane for /health",
+        ),
+        Grant(
+            ("sqs:GetQueueUrl", "sqs:GetQueueAttributes"),
+            _queue(lambda s: s.jobs_dlq),
+            "aws.queue.depth of the dead-letter queue for /health",
+        ),
     ),
     "run_jobs": (
         *_RUN_A_JOB,
