@@ -18,6 +18,7 @@ sweeper's sparse index); finishing removes it from the index.
 from __future__ import annotations
 
 import enum
+import logging
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ from chalicelib.jobs.kind import JobKind, Params
 from chalicelib.jobs.model import FAILED, FINISHED, OPEN, QUEUED, RUNNING, SUCCEEDED, Job
 from chalicelib.telemetry import metrics
 
+log = logging.getLogger(__name__)
 _CONDITION_FAILED = "ConditionalCheckFailedException"
 MAX_KEY_BYTES = 2048  # DynamoDB's limit for a partition key
 
@@ -155,6 +157,7 @@ def _finished(job: Job, stored: bool, duration: float | None = None) -> bool:
     """``stored``; when a write just finished the job, its figures (an EMF line) first. The
     record's fields are the write's answer (``ALL_NEW``), so even a job known only by id has its kind."""
     if stored and job.status in FINISHED:
+        log.info("job %s: %s", job.id, job.status)
         metrics.job_finished(job.kind, job.status, duration, job.id, int(job.attempts or 0))
     return stored
 

@@ -132,6 +132,7 @@ def _come_back_after_the_lease(message: Message, job: Job | None) -> None:
 
 def _run(job: Job, attempt: int, last_delivery: bool) -> bool:
     logs.bind(kind=job.kind, attempt=attempt)
+    log.info("job %s: attempt %s started", job.id, attempt)
     started = time.perf_counter()
     try:
         kind = get_kind(job.kind)
