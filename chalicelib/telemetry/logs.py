@@ -80,16 +80,28 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, default=str, ensure_ascii=False)
 
 
-def configure_json_logs(level: str | None = None) -> None:
-    """JSON lines from the root logger: its handlers (Lambda's, or the local runner's) get the
-    JSON formatter; without any, one to stderr is added. Level: ``LOG_LEVEL``, else INFO."""
+def serves(environ: Mapping[str, str]) -> bool:
+    """This process serves the app: a Lambda function (``AWS_LAMBDA_FUNCTION_NAME``: AWS, and the
+    local runner's environments) or the Chalice CLI (``AWS_CHALICE_CLI_MODE``: ``chalice local``).
+    Processes that only import the app (the local runner reading its event sources, tests) keep
+    their own logging: the runner's lines stay Lambda's platform text (REPORT ...)."""
+    return bool(environ.get("AWS_LAMBDA_FUNCTION_NAME") or environ.get("AWS_CHALICE_CLI_MODE"))
+
+
+def configure_json_logs(environ: Mapping[str, str] = os.environ) -> bool:
+    """Where the app ``serves``: JSON lines from the root logger (its handlers, Lambda's or the
+    local environment's, get the JSON formatter; without any, one to stderr is added), at
+    ``LOG_LEVEL`` (default INFO). True if it did."""
+    if not serves(environ):
+        return False
     root = logging.getLogger()
     if not root.handlers:
         root.addHandler(logging.StreamHandler(sys.stderr))
     for handler in root.handlers:
         handler.setFormatter(JsonFormatter())
-    root.setLevel(level or os.environ.get("LOG_LEVEL") or "INFO")
+    root.setLevel(environ.get("LOG_LEVEL") or "INFO")
     logging.getLogger("botocore").setLevel(logging.WARNING)
+    return True
 
 
 def invocation(handler: Handler) -> Handler:

@@ -90,3 +90,19 @@ def test_job_finished_writes_one_json_line_to_stdout(capsys: pytest.CaptureFixtu
     assert len(lines) == 1
     line = json.loads(lines[0])
     assert (line["job_id"], line["attempt"], line["request_id"], line["status"]) == ("j-2", 3, "r-9", "failed")
+
+
+def test_json_lines_only_where_the_app_serves_and_the_runners_own_lines_stay_text() -> None:
+    root = logging.getLogger()
+    handler = logging.StreamHandler()
+    plain = handler.formatter
+    root.addHandler(handler)
+    level = root.level
+    try:
+        assert not logs.configure_json_logs({})  # the runner importing app.py, or a test
+        assert handler.formatter is plain
+        assert logs.configure_json_logs({"AWS_LAMBDA_FUNCTION_NAME": "jobsvc-dev-run_jobs", "LOG_LEVEL": "WARNING"})
+        assert isinstance(handler.formatter, logs.JsonFormatter) and root.level == logging.WARNING
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
