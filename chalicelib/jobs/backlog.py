@@ -2,7 +2,7 @@
 how long the oldest queued job has waited. Counts and an age only, never a job's data.
 
 Cheap on purpose: one GetQueueAttributes per queue and one Query of one index entry (``Limit 1``
-on ``by_status``), whatever the number of jobs. Each part that cannot be read (SQS or DynamoDB
+on ``by_status``: ``listing.oldest``), whatever the number of jobs. Each part that cannot be read (SQS or DynamoDB
 unreachable, throttled, slow) is None and named in ``unavailable``; the rest is still shown.
 """
 
@@ -13,17 +13,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from botocore.exceptions import BotoCoreError, ClientError
-from pynamodb.exceptions import PynamoDBException
 
 from chalicelib import clock
 from chalicelib.aws import queue
 from chalicelib.config import LANES, get_settings
-from chalicelib.jobs.model import QUEUED, Job
+from chalicelib.jobs import listing
+from chalicelib.jobs.model import QUEUED
 
 log = logging.getLogger(__name__)
 DEAD_LETTERS = "dead_letters"
 OLDEST = "oldest_queued"
-_TROUBLE = (BotoCoreError, ClientError, PynamoDBException)
+_TROUBLE = (BotoCoreError, ClientError)
 
 
 @dataclass
@@ -36,9 +36,8 @@ class Backlog:
 
 def oldest_queued_at() -> datetime | None:
     """When the oldest job now ``queued`` was created (accepted); None if no job is queued."""
-    for entry in Job.by_status.query(QUEUED, limit=1, scan_index_forward=True):
-        return clock.parse_iso(entry.created_at)
-    return None
+    oldest = listing.oldest(QUEUED)
+    return None if oldest is None else clock.parse_iso(oldest[1])
 
 
 def _depth(name: str, part: str, backlog: Backlog) -> queue.Depth | None:
