@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from chalice.test import Client
 
+from chalicelib.jobs import worker
 from chalicelib.telemetry.logs import JsonFormatter
 from tests.functional.delivery import Queues
 
@@ -67,3 +68,30 @@ def test_a_jobs_lines_carry_its_id_kind_attempt_and_request_and_its_finish_one_e
         (job_id, "metric", "succeeded", 1)
     ]
     assert emf[0]["duration"] >= 0 and emf[0]["request_id"] == worker[0]["request_id"]
+
+
+class DeadLetter:
+    """A dead-lettered message as the handler sees it."""
+
+    def __init__(self, body: str) -> None:
+        self.body = body
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"messageId": "m-1", "body": self.body}
+
+
+def test_a_job_failed_by_the_dead_letter_handler_is_counted_by_its_kind_without_a_duration(
+    client: Client, queues: Queues, lines: list[dict[str, Any]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    response = client.http.post("/launch", body="{}", headers={"Content-Type": "application/json"})
+    job_id = json.loads(response.body)["job_id"]
+    capsys.readouterr()
+
+    body = json.dumps({"job_id": job_id, "kind": "metric", "seq": 0})
+    assert worker.handle_dead_letters([DeadLetter(body)]) == {"batchItemFailures": []}
+
+    emf = emf_lines(capsys.readouterr().out)
+    assert [(line["job_id"], line["kind"], line["status"]) for line in emf] == [(job_id, "metric", "failed")]
+    assert "duration" not in emf[0]  # known only to a worker
+    failed = [line for line in lines if line["logger"] == "chalicelib.jobs.worker" and line["level"] == "ERROR"]
+    assert failed and all(line["job_id"] == job_id for line in failed)
