@@ -62,7 +62,8 @@ def default_folders() -> list[Path]:
     """``make run``'s logs, the benchmarks' and chaos runs', and the latest test session's stacks."""
     folders = [CACHE / "logs", *sorted(CACHE.glob("*-logs")), *sorted(CACHE.glob("*-logs/*/"))]
     session = Path(tempfile.gettempdir()) / f"pytest-of-{getpass.getuser()}" / "pytest-current"
-    folders += sorted(path for path in session.glob("*/") if any(path.glob("*.log")))
+    # pytest's ``<name>current`` links point at a numbered folder already listed.
+    folders += sorted(path for path in session.glob("*/") if not path.is_symlink() and any(path.glob("*.log")))
     return [folder for folder in folders if folder.is_dir()]
 
 
