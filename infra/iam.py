@@ -96,19 +96,19 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
         Grant(
             ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"),
             _table(_jobs),
-            "jobs.store: get_job, new_job, give_up (a job whose message could not be sent)",
+            "jobs.store: get_job, new_job, give_up (a job whose message could not be sent), cancel, retry",
         ),
         Grant(
             ("dynamodb:Query",),
             _indexes(_jobs, KIND_INDEX, STATUS_INDEX, ALL_INDEX),
-            "jobs.listing: GET /calculations pages (by_kind); GET /jobs (all three); oldest (by_status)",
+            "jobs.listing: GET /calculations pages (by_kind); GET /jobs (all three); oldest (by_status, for /health)",
         ),
         Grant(("dynamodb:GetItem",), _table(lambda s: s.datasets_table), "records.datasets: /logs load state"),
         Grant(("dynamodb:Query",), _records_tables, "records.query: /logs, by day or by user"),
         Grant(
-            ("dynamodb:GetItem", "dynamodb:Query"),
+            ("dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"),
             _table(lambda s: s.import_rows_table),
-            "imports.ledger: summary and results",
+            "imports.ledger: summary and results; mark_for_resend (a retry's transaction of two updates)",
         ),
         Grant(
             ("s3:PutObject",),
@@ -121,7 +121,16 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
             "files.size_of (HEAD) of an upload; results.load; files.download_url signs presigned GETs",
         ),
         _LIST,
-        Grant(("sqs:GetQueueUrl", "sqs:SendMessage"), _job_queues, "aws.queue.send_job, to the job's lane"),
+        Grant(
+            ("sqs:GetQueueUrl", "sqs:SendMessage", "sqs:GetQueueAttributes"),
+            _job_queues,
+            "aws.queue.send_job, to the job's lane; aws.queue.depth of each lane for /health",
+        ),
+        Grant(
+            ("sqs:GetQueueUrl", "sqs:GetQueueAttributes"),
+            _queue(lambda s: s.jobs_dlq),
+            "aws.queue.depth of the dead-letter queue for /health",
+        ),
     ),
     "run_jobs": (
         *_RUN_A_JOB,
@@ -157,7 +166,7 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
         ),
     ),
     "fail_dead_jobs": (
-        Grant(("dynamodb:UpdateItem",), _table(_jobs), "jobs.store.give_up"),
+        Grant(("dynamodb:UpdateItem",), _table(_jobs), "jobs.store.give_up (marks the job dead-lettered)"),
         Grant(_CONSUME, _queue(lambda s: s.jobs_dlq), "the event source"),
     ),
     "sweep_jobs": (
@@ -165,7 +174,7 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
         Grant(
             ("dynamodb:GetItem", "dynamodb:UpdateItem"),
             _table(_jobs),
-            "jobs.sweeper reads each overdue job; jobs.store.resent and abandon",
+            "jobs.sweeper reads each overdue job; jobs.store.resent, abandon and end_requested_cancel",
         ),
         Grant(
             ("sqs:GetQueueUrl", "sqs:SendMessage", "sqs:GetQueueAttributes"),
