@@ -8,6 +8,8 @@ import json
 import os
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -31,6 +33,13 @@ def jobsvc(*args: str, env: dict[str, str] | None = None, timeout: float = 180) 
         text=True,
         timeout=timeout,
     )
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"not so after {timeout} s"
+        time.sleep(0.05)
 
 
 def launch(api: str, key: str | None = None) -> str:
@@ -76,6 +85,45 @@ def test_ls_lists_every_job_newest_first_and_all_follows_the_pages(service: Serv
 def test_a_bad_filter_is_the_apis_400_naming_it(service: Service) -> None:
     done = jobsvc("--api", service.api, "ls", "--limit", "500")
     assert done.returncode == 2 and done.stderr.startswith("error: limit") and "(HTTP 400, GET /jobs)" in done.stderr
+
+
+def test_cancel_a_running_import_then_retry_it_resumes_and_show_lists_the_earlier_run(service: Service) -> None:
+    service.posts_api.reset()
+    rows = "".join(f"{n},cli title {n},body {n}\n" for n in range(1, 41))  # ~6 s at 7 rows/s
+    content = f"userId,title,body\n{rows}".encode()
+    response = requests.post(f"{service.api}/imports", files={"file": ("posts.csv", content, "text/csv")}, timeout=10)
+    import_id = response.json()["id"]
+    wait_for(lambda: requests.get(f"{service.api}/imports/{import_id}", timeout=10).json()["rows_sent"] >= 3)
+
+    cancelled = jobsvc("--api", service.api, "cancel", import_id)
+    stopped = jobsvc("--api", service.api, "watch", import_id)
+    retried = jobsvc("--api", service.api, "retry", import_id)
+    resumed = jobsvc("--api", service.api, "watch", import_id)
+    shown = jobsvc("--api", service.api, "show", import_id)
+
+    assert cancelled.returncode == 0, cancelled.stderr
+    assert cancelled.stdout in (
+        f"{import_id}: cancelled\n",
+        f"{import_id}: running; cancel requested: it stops at its next checkpoint\n",
+    )
+    assert stopped.returncode == 1 and stopped.stdout.startswith(f"{import_id}: cancelled"), stopped.stderr
+    assert (retried.returncode, retried.stdout) == (0, f"{import_id}: queued again\n"), retried.stderr
+    assert resumed.returncode == 0 and resumed.stdout.startswith(f"{import_id}: succeeded"), resumed.stderr
+    assert shown.returncode == 0, shown.stderr
+    assert ["rows_sent", "40"] in [line.split() for line in shown.stdout.splitlines()]
+    history = shown.stdout.split("history (earlier runs, oldest first)\n")[1].splitlines()
+    assert len(history) == 1 and history[0].startswith("  1. status cancelled")
+    titles = [post["title"] for post in service.posts_api.created()]
+    assert sorted(titles) == sorted(f"cli title {n}" for n in range(1, 41))  # each row sent once, across both runs
+
+
+@pytest.mark.parametrize("command", ["cancel", "retry"])
+def test_cancel_or_retry_of_a_finished_job_is_the_apis_409_message(service: Service, command: str) -> None:
+    job_id = launch(service.api)
+    until_finished(f"{service.api}/get_result?job_id={job_id}")
+    done = jobsvc("--api", service.api, command, job_id)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.startswith("error: ") and f"(HTTP 409, POST /jobs/{job_id}/{command})" in done.stderr
 
 
 def test_an_unknown_id_is_the_apis_404_message_and_exit_2(service: Service) -> None:
