@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, WithJsonSchema
 
 from chalicelib import clock
 from chalicelib.api.models.common import Answer, Request, Status, StatusView
@@ -57,8 +58,18 @@ def _in_utc(moment: datetime) -> datetime:
         raise broken(f"{moment.isoformat()} is out of range in UTC") from None
 
 
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def _not_a_number(value: Any) -> Any:
+    """pydantic reads a number as seconds since 1970: the document says ISO 8601, so a number is refused."""
+    if isinstance(value, int | float) or (isinstance(value, str) and _NUMBER.fullmatch(value.strip())):
+        raise broken(f"must be an ISO 8601 date or time (2026-11-22T10:00:00Z), not a number ({str(value)[:40]!r})")
+    return value
+
+
 Kind = Annotated[str, AfterValidator(_known_kind), WithJsonSchema({"type": "string", "enum": list(KINDS)})]
-Moment = Annotated[datetime, AfterValidator(_in_utc)]
+Moment = Annotated[datetime, BeforeValidator(_not_a_number), AfterValidator(_in_utc)]
 Cursor = Annotated[str, StringConstraints(min_length=1, max_length=cursor.MAX_LENGTH, pattern="^[A-Za-z0-9_-]+$")]
 
 
