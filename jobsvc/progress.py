@@ -81,8 +81,7 @@ class ByteBar:
         self.line.show(text, key=None if fraction is None else int(10 * fraction), force=force)
 
     def finish(self) -> float:
-        """Draw the final line; the seconds it took."""
-        self.line.key = None
+        """Draw the final line (off a terminal, only if it says something new); the seconds it took."""
         self.draw(force=True)
         self.line.end()
         return time.monotonic() - self.started

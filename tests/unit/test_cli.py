@@ -297,5 +297,6 @@ def test_a_byte_bar_counts_what_went_through():
     progress.add(1_000_000)
     progress.add(1_000_000)
     progress.finish()
-    last = stream.getvalue().splitlines()[-1]
-    assert last.startswith("upload [########################] 100.0% 2.0 MB")
+    lines = stream.getvalue().splitlines()
+    assert [line.split()[2] for line in lines] == ["50.0%", "100.0%"]  # each state once: finish adds none
+    assert lines[-1].startswith("upload [########################] 100.0% 2.0 MB")
