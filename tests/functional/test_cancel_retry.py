@@ -621,3 +621,17 @@ def test_a_report_stops_between_its_passes_and_uploads_no_totals(
     assert (passes, job.status, store.result_of(job)) == (["aggregate"], "cancelled", None)
     listed = clients.s3().list_objects_v2(Bucket=get_settings().bucket, Prefix="results/")
     assert listed.get("KeyCount", 0) == 0  # no totals uploaded
+
+
+def test_a_cancel_whose_write_stays_throttled_is_a_503_and_changes_nothing(
+    client: Client, aws: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    job_id = launch(client)
+    error = UpdateError("Failed to update item", throttled())
+    monkeypatch.setattr(Job, "update", lambda *args, **kwargs: (_ for _ in ()).throw(error))
+
+    code, answer = cancel(client, job_id)
+
+    monkeypatch.undo()
+    assert code == 503 and "try again" in answer["Message"]
+    assert store.get_job(job_id).status == "queued"
