@@ -41,7 +41,8 @@ export function setUpJobDetail(container, { onClose, onShow }) {
     container.hidden = false;
     try {
       const last = await follow(() => getJson(`jobs/${encodeURIComponent(id)}`), show, { signal, every: 1000 });
-      if (last) say(message, last.status === "succeeded" ? "" : `The job ${last.status}.`, last.status === "succeeded" ? "ok" : "error");
+      if (last?.status === "failed") say(message, "The job failed: its error is below; Retry runs it again.", "error");
+      else if (last?.status === "cancelled") say(message, "The job was cancelled; Retry runs it again.");
     } catch (error) {
       say(message, error.message, "error");
     }
