@@ -15,10 +15,14 @@ export function retryJob(id, { resendUnknown = false } = {}) {
   return postJson(`jobs/${encodeURIComponent(id)}/retry`, resendUnknown ? { resend_unknown: true } : {});
 }
 
-/** The buttons that apply to `job` now, marked with data-action and data-id for one delegated listener. */
-export function actionButtons(job) {
+/**
+ * The buttons that apply to `job` now, marked with data-action and data-id for one delegated
+ * listener; `stopping`: a cancel was asked and the running job has not reached its checkpoint yet.
+ */
+export function actionButtons(job, { stopping = false } = {}) {
   const buttons = [];
-  if (canCancel(job)) buttons.push(h("button", { type: "button", class: "small", "data-action": "cancel", "data-id": job.id }, "Cancel"));
+  if (canCancel(job) && stopping) buttons.push(h("span", { class: "hint" }, "stopping…"));
+  else if (canCancel(job)) buttons.push(h("button", { type: "button", class: "small", "data-action": "cancel", "data-id": job.id }, "Cancel"));
   if (canRetry(job)) buttons.push(h("button", { type: "button", class: "small", "data-action": "retry", "data-id": job.id }, "Retry"));
   return h("span", { class: "actions" }, ...buttons);
 }

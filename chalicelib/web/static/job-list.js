@@ -15,7 +15,6 @@ const COLUMNS = [
   { key: "created_at", label: "Created", format: formatTime },
   { key: "duration", label: "Took", format: formatSeconds },
   { key: "attempts", label: "Attempts" },
-  { key: "id", label: "", format: (id, job) => actionButtons(job) },
 ];
 
 export function setUpJobList(container, { onOpen }) {
@@ -30,6 +29,11 @@ export function setUpJobList(container, { onOpen }) {
   let page = 0;
   let items = [];
   let shown = "";
+  const stopping = new Set(); // ids whose cancel this page asked for
+  const columns = [
+    ...COLUMNS,
+    { key: "id", label: "", format: (id, job) => actionButtons(job, { stopping: stopping.has(id) }) },
+  ];
 
   kind.value = readParam("kind");
   status.value = readParam("status");
@@ -54,7 +58,8 @@ export function setUpJobList(container, { onOpen }) {
     pageNumber.textContent = `page ${page + 1}`;
     previous.disabled = page === 0;
     next.disabled = !nextCursor;
-    const drawn = JSON.stringify(found);
+    for (const job of found) if (FINISHED.has(job.status)) stopping.delete(job.id);
+    const drawn = JSON.stringify([found, [...stopping]]);
     if (drawn === shown) return; // nothing moved: the rows (and a button under the pointer) stay
     shown = drawn;
     if (found.length === 0) {
@@ -63,7 +68,7 @@ export function setUpJobList(container, { onOpen }) {
       return;
     }
     say(message, "");
-    output.replaceChildren(table(COLUMNS, found, { rowAttributes: (job) => ({ "data-id": job.id, "data-status": job.status }) }));
+    output.replaceChildren(table(columns, found, { rowAttributes: (job) => ({ "data-id": job.id, "data-status": job.status }) }));
   }
 
   function restart() {
@@ -81,9 +86,12 @@ export function setUpJobList(container, { onOpen }) {
     }
     button.disabled = true;
     try {
+      if (action === "cancel") stopping.add(id);
+      else stopping.delete(id);
       const answer = action === "cancel" ? await cancelJob(id) : await retryJob(id);
       say(message, action === "cancel" ? `Cancel asked: the job is ${answer.status}.` : "Retried: the job is queued again.", "ok");
     } catch (error) {
+      stopping.delete(id);
       say(message, error.message, "error");
       button.disabled = false;
     }
