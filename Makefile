@@ -45,8 +45,8 @@ bench: $(STAMP)  ## every benchmark on private local stacks (~25 min); figures g
 chaos: $(STAMP)  ## a mixed workload under faults (AWS, posts API, killed invocations) on a private stack; table to bench/chaos_results.md: make chaos [SEED=N] [JOBS=60]
 	$(BIN)/python -m bench.chaos $(if $(SEED),--seed $(SEED)) $(if $(JOBS),--jobs $(JOBS))
 
-report: $(STAMP)  ## a plays CSV through /reports and back: make report FILE=plays.csv [API=http://127.0.0.1:8000]
-	$(BIN)/python -m infra.report_client $(FILE) --api $(or $(API),http://127.0.0.1:8000)
+report: $(STAMP)  ## a plays CSV through /reports and back: make report FILE=plays.csv [API=http://127.0.0.1:8000] [API_KEY=...]
+	$(BIN)/python -m jobsvc $(if $(API),--api $(API)) $(if $(API_KEY),--api-key $(API_KEY)) report $(FILE)
 
 data: $(STAMP)  ## generate data/df_sales.csv and data/df_sales_detail.csv
 	$(BIN)/python -m infra.sales_data

@@ -6,7 +6,7 @@ from typing import Any
 
 from chalice.app import Chalice, CloudWatchEvent, Rate, SQSEvent
 
-from chalicelib.access import require_api_key_on_mutations
+from chalicelib.access import require_api_key
 from chalicelib.api import calculations, docs, health, imports, jobs, logs, metric, reports, web
 from chalicelib.config import get_settings
 from chalicelib.jobs import sweeper, worker
@@ -32,8 +32,9 @@ app.register_blueprint(reports.bp)
 app.register_blueprint(imports.bp)
 app.register_blueprint(web.bp)  # the page for people: GET / and its files
 app.register_blueprint(docs.bp)  # GET /openapi.json and its viewer, GET /docs
-# After every blueprint: the POST routes need an API key in the deployed stages.
-require_api_key_on_mutations(app, get_settings().api_key_required)
+# After every blueprint: each route but the page, the docs and /health needs the API key where the
+# stage asks for it (API Gateway checks it), or where LOCAL_API_KEY is set (the app checks it).
+require_api_key(app, get_settings().api_key_required)
 
 
 # One job per invocation: a batch would run its jobs one after another, and a long one could

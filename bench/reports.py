@@ -32,8 +32,10 @@ import requests
 from chalicelib.aws import files
 from chalicelib.config import get_settings
 from chalicelib.jobs.kinds.report import upload_key
-from infra import plays_data, report_client
+from infra import plays_data
 from infra.local.stack import ROOT
+from jobsvc import reports as report_client
+from jobsvc.client import Api
 
 MB = 10**6  # input sizes and rates: decimal, as disks and networks count
 MIB = 1 << 20  # memory: binary, as Lambda and DuckDB count
@@ -319,7 +321,7 @@ def compare(label: str, ours: Path, reference: Path) -> Agreement:
 
 
 def _transfer_put(api: str, source: PlaysInput) -> tuple[str, Transfer]:
-    upload = report_client.request_upload(api, source.bytes, source.path.name)
+    upload = report_client.request_upload(Api(api), source.bytes, source.path.name)
     seconds = report_client.put_file(upload, source.path, source.bytes)
     return str(upload["upload_id"]), Transfer(f"presigned PUT, {source.label}", source.bytes, seconds)
 
@@ -338,7 +340,7 @@ def end_to_end(api: str, source: PlaysInput, scratch: Path) -> EndToEnd:
     started = time.perf_counter()
     upload_id, put = _transfer_put(api, source)
     submitted = time.perf_counter()
-    report = report_client.wait(api, report_client.submit(api, upload_id), REPORT_TIMEOUT_SECONDS)
+    report = report_client.wait(Api(api), report_client.submit(Api(api), upload_id), REPORT_TIMEOUT_SECONDS)
     report_seconds = time.perf_counter() - submitted
     download = None
     if report.get("status") == "succeeded" and report.get("result_url"):

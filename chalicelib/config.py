@@ -52,9 +52,12 @@ class Settings:
     # Messages sent again for one slice of a job before the sweeper fails it with a reason.
     sweep_max_resends: int = 3
     sweep_minutes: int = 5
-    # The mutating (POST) routes need an API key (``x-api-key``): on in the deployed stages.
-    # Read when the app is built, so ``chalice package``/``deploy`` see the stage's value.
+    # Every route that reads or changes data needs an API key (``x-api-key``; chalicelib/access.py):
+    # on in the deployed stages, where API Gateway checks it. Read when the app is built, so
+    # ``chalice package``/``deploy`` see the stage's value.
     api_key_required: bool = False
+    # The key the app itself asks for where nothing else checks keys (``chalice local``): empty, none.
+    local_api_key: str = ""
 
     @property
     def jobs_table(self) -> str:
@@ -143,6 +146,7 @@ def settings_from(environ: Mapping[str, str]) -> Settings:
         sweep_max_resends=_int_env(environ, "SWEEP_MAX_RESENDS", 3),
         sweep_minutes=_int_env(environ, "SWEEP_MINUTES", 5),
         api_key_required=_bool_env(environ, "API_KEY_REQUIRED"),
+        local_api_key=environ.get("LOCAL_API_KEY", ""),
     )
 
 

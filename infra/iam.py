@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from chalicelib.config import Settings
-from chalicelib.jobs.model import KIND_INDEX, OPEN_INDEX
+from chalicelib.jobs.model import ALL_INDEX, KIND_INDEX, OPEN_INDEX, STATUS_INDEX
 from chalicelib.records.query import USER_INDEX
 from chalicelib.records.tables import TABLES
 from infra.stages import CHALICE_DIR, STAGES, Function, stage
@@ -38,7 +38,11 @@ def _table(name: Callable[[Settings], str]) -> Resources:
 
 
 def _index(name: Callable[[Settings], str], index: str) -> Resources:
-    return lambda s: [f"arn:aws:dynamodb:*:*:table/{name(s)}/index/{index}"]
+    return _indexes(name, index)
+
+
+def _indexes(name: Callable[[Settings], str], *indexes: str) -> Resources:
+    return lambda s: [f"arn:aws:dynamodb:*:*:table/{name(s)}/index/{index}" for index in indexes]
 
 
 def _records_tables(s: Settings) -> list[str]:
@@ -94,7 +98,11 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
             _table(_jobs),
             "jobs.store: get_job, new_job, give_up (a job whose message could not be sent)",
         ),
-        Grant(("dynamodb:Query",), _index(_jobs, KIND_INDEX), "jobs.listing: GET /calculations pages"),
+        Grant(
+            ("dynamodb:Query",),
+            _indexes(_jobs, KIND_INDEX, STATUS_INDEX, ALL_INDEX),
+            "jobs.listing: GET /calculations pages (by_kind); GET /jobs (all three); oldest (by_status)",
+        ),
         Grant(("dynamodb:GetItem",), _table(lambda s: s.datasets_table), "records.datasets: /logs load state"),
         Grant(("dynamodb:Query",), _records_tables, "records.query: /logs, by day or by user"),
         Grant(

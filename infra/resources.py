@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from chalicelib.config import Settings
-from chalicelib.jobs.model import ALL_INDEX, KIND_INDEX, LISTED, OPEN_INDEX, STATUS_INDEX
+from chalicelib.jobs.model import ALL_INDEX, KIND_INDEX, OPEN_INDEX, STATUS_INDEX, projected
 from chalicelib.records.query import USER_INDEX
 from chalicelib.records.tables import TABLES
 
@@ -50,7 +50,7 @@ def table_definitions(settings: Settings) -> list[dict[str, Any]]:
                 {
                     "IndexName": name,
                     "KeySchema": _key(hash_key, "created_key"),
-                    "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": list(LISTED)},
+                    "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": projected(hash_key)},
                 }
                 for name, hash_key in ((KIND_INDEX, "kind"), (STATUS_INDEX, "status"), (ALL_INDEX, "list_key"))
             ),

@@ -15,8 +15,9 @@ from typing import Any
 from chalice.app import Chalice, RouteEntry
 from pydantic import BaseModel
 
+from chalicelib.access import HEADER, needs_key
 from chalicelib.api.contract import Operation, operation_of
-from chalicelib.api.models.common import ErrorAnswer
+from chalicelib.api.models.common import ErrorAnswer, Forbidden
 
 VERSION = "3.1.0"
 INFO = {
@@ -28,6 +29,19 @@ INFO = {
     ),
 }
 REF = "#/components/schemas/{model}"
+# The API key (chalicelib/access.py): what Swagger UI's Authorize asks for and sends on each route
+# that needs it. Declared on those routes in every stage; only the deployed ones (and a local
+# service with LOCAL_API_KEY set) check it.
+KEY_SCHEME = "apiKey"
+SECURITY_SCHEMES = {
+    KEY_SCHEME: {
+        "type": "apiKey",
+        "in": "header",
+        "name": HEADER,
+        "description": "The stage's API key. Needed on every route but the page, /docs, /openapi.json and /health.",
+    }
+}
+FORBIDDEN = "No API key, or not the stage's (answered by API Gateway, or locally where LOCAL_API_KEY is set)."
 ERRORS = {
     400: "Bad input: the message names the parameter or field and the rule it broke.",
     404: "No such id (or the id of another kind of job).",
@@ -66,6 +80,7 @@ def document(app: Chalice) -> dict[str, Any]:
     for path, method, entry, spec in documented(app):
         paths.setdefault(path, {})[method.lower()] = _operation(entry, spec, components)
     components.ref(ErrorAnswer, "serialization")
+    components.ref(Forbidden, "serialization")
     _check_links(paths)
     return {
         "openapi": VERSION,
@@ -73,7 +88,7 @@ def document(app: Chalice) -> dict[str, Any]:
         # Relative: the API's own address, whatever the stage prefix (API Gateway's /api/).
         "servers": [{"url": ".", "description": "this API, where this document is served"}],
         "paths": paths,
-        "components": {"schemas": dict(sorted(components.schemas.items()))},
+        "components": {"schemas": dict(sorted(components.schemas.items())), "securitySchemes": SECURITY_SCHEMES},
     }
 
 
@@ -114,6 +129,12 @@ def _operation(entry: RouteEntry, spec: Operation, components: _Components) -> d
     if body:
         found["requestBody"] = body
     found["responses"] = _responses(entry, spec, components)
+    if needs_key(entry.method, entry.uri_pattern):
+        found["security"] = [{KEY_SCHEME: []}]
+        found["responses"]["403"] = {
+            "description": FORBIDDEN,
+            "content": {"application/json": {"schema": {"$ref": REF.format(model=Forbidden.__name__)}}},
+        }
     return found
 
 

@@ -27,7 +27,13 @@ OPEN = "open"
 EVERY_JOB = "job"
 # What a listing shows of each job, projected into the listing indexes (``by_kind``, ``by_status``,
 # ``by_created``), so a page is one Query that never reads the full records.
-LISTED = ("name", "status", "progress", "created_at", "started_at", "finished_at", "duration", "attempts")
+LISTED = ("kind", "name", "status", "progress", "created_at", "started_at", "finished_at", "duration", "attempts")
+
+
+def projected(index_hash_key: str) -> list[str]:
+    """What a listing index keyed on ``index_hash_key`` projects: ``LISTED`` but its own key, which
+    every index holds anyway (DynamoDB refuses a key attribute among ``NonKeyAttributes``)."""
+    return [name for name in LISTED if name != index_hash_key]
 
 
 class KindIndex(GlobalSecondaryIndex["Job"]):  # type: ignore[no-untyped-call]
@@ -35,7 +41,7 @@ class KindIndex(GlobalSecondaryIndex["Job"]):  # type: ignore[no-untyped-call]
 
     class Meta:
         index_name = KIND_INDEX
-        projection = IncludeProjection(list(LISTED))
+        projection = IncludeProjection(projected("kind"))
 
     kind = UnicodeAttribute(hash_key=True)
     created_key = UnicodeAttribute(range_key=True)
@@ -46,7 +52,7 @@ class StatusIndex(GlobalSecondaryIndex["Job"]):  # type: ignore[no-untyped-call]
 
     class Meta:
         index_name = STATUS_INDEX
-        projection = IncludeProjection(list(LISTED))
+        projection = IncludeProjection(projected("status"))
 
     status = UnicodeAttribute(hash_key=True)
     created_key = UnicodeAttribute(range_key=True)
@@ -57,7 +63,7 @@ class EveryJobIndex(GlobalSecondaryIndex["Job"]):  # type: ignore[no-untyped-cal
 
     class Meta:
         index_name = ALL_INDEX
-        projection = IncludeProjection(list(LISTED))
+        projection = IncludeProjection(projected("list_key"))
 
     list_key = UnicodeAttribute(hash_key=True)
     created_key = UnicodeAttribute(range_key=True)

@@ -23,6 +23,7 @@ from tests.functional.conftest import mocked_aws
 SPEC = document(app)
 A_JOB_ID = "0123456789abcdef" * 2
 ERROR = {"$ref": "#/components/schemas/ErrorAnswer"}
+FORBIDDEN = {"$ref": "#/components/schemas/Forbidden"}  # API Gateway's 403, not the service's own error
 
 
 @pytest.fixture(scope="module")
@@ -67,8 +68,24 @@ def test_every_answer_has_a_schema_and_every_error_the_shared_one() -> None:
             for media in answer["content"].values():
                 assert "schema" in media, f"{method} {path} {status}"
             if int(status) >= 400:
-                assert answer["content"] == {"application/json": {"schema": ERROR}}, f"{method} {path} {status}"
+                shared = FORBIDDEN if status == "403" else ERROR
+                assert answer["content"] == {"application/json": {"schema": shared}}, f"{method} {path} {status}"
         assert any(200 <= int(status) < 300 for status in found["responses"]), f"{method} {path}"
+
+
+def test_the_api_key_is_declared_on_every_route_that_needs_it_and_only_there() -> None:
+    """So /docs (Swagger UI) has Authorize, and sends ``x-api-key`` where it is needed."""
+    schemes = json.loads(json.dumps(SPEC["components"]["securitySchemes"]))  # a copy: SPEC stays whole
+    assert list(schemes) == ["apiKey"] and schemes["apiKey"].pop("description")
+    assert schemes["apiKey"] == {"type": "apiKey", "in": "header", "name": "x-api-key"}
+    open_routes = {"get /", "get /static/{name}", "get /docs", "get /docs/{asset}", "get /openapi.json", "get /health"}
+    for path, method, found in operations():
+        if f"{method} {path}" in open_routes:
+            assert "security" not in found and "403" not in found["responses"], f"{method} {path}"
+        else:
+            assert found["security"] == [{"apiKey": []}], f"{method} {path}"
+            assert "403" in found["responses"], f"{method} {path}"
+    assert SPEC["paths"]["/jobs/{job_id}"]["get"]["security"] == [{"apiKey": []}]  # reads too
 
 
 def test_uploads_are_multipart_with_a_binary_file_part() -> None:

@@ -69,7 +69,7 @@ def test_the_command_line_client_does_the_round_trip(service: Service, tmp_path:
     out = tmp_path / "totals.csv"
 
     done = subprocess.run(
-        [sys.executable, "-m", "infra.report_client", str(made.path), "--api", service.api, "--out", str(out)],
+        [sys.executable, "-m", "jobsvc", "--api", service.api, "report", str(made.path), "--out", str(out)],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -33,6 +33,12 @@ class ErrorAnswer(Answer):
     Message: str = Field(examples=["lag: input should be greater than or equal to 1 (got 0)"])
 
 
+class Forbidden(Answer):
+    """A 403: no API key, or not the stage's. API Gateway's own answer, so not an ``ErrorAnswer``."""
+
+    message: str = Field(examples=["Forbidden"])
+
+
 class Accepted(Answer):
     """A job was queued."""
 

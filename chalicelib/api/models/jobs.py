@@ -1,13 +1,18 @@
-"""``GET /jobs/{job_id}``: any job's record."""
+"""``/jobs``: any job's record, and the listing of every job (its query, its page, its items)."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema
 
-from chalicelib.api.models.common import StatusView
+from chalicelib import clock
+from chalicelib.api.models.common import Answer, Request, Status, StatusView
+from chalicelib.jobs import cursor
+from chalicelib.jobs.listing import DEFAULT_LIMIT, MAX_LIMIT, JobFilter
+from chalicelib.jobs.registry import KINDS
+from chalicelib.validation import broken
 
 
 class JobRecord(StatusView):
@@ -16,3 +21,70 @@ class JobRecord(StatusView):
     started_at: datetime | None
     attempts: int = Field(ge=0, description="Deliveries that claimed the job.")
     error: str | None = Field(default=None, description="The last error, even while a retry is pending.")
+
+
+def _known_kind(name: str) -> str:
+    if name not in KINDS:
+        raise broken(f"unknown kind {name!r}; known: {', '.join(KINDS)}")
+    return name
+
+
+def _in_utc(moment: datetime) -> datetime:
+    """``moment`` in UTC (job records store UTC times); without a zone, it is UTC."""
+    try:
+        return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+    except (OverflowError, ValueError):  # 0001-01-01 with a positive offset is before year 1 in UTC
+        raise broken(f"{moment.isoformat()} is out of range in UTC") from None
+
+
+Kind = Annotated[str, AfterValidator(_known_kind), WithJsonSchema({"type": "string", "enum": list(KINDS)})]
+Moment = Annotated[datetime, AfterValidator(_in_utc)]
+Cursor = Annotated[str, StringConstraints(min_length=1, max_length=cursor.MAX_LENGTH, pattern="^[A-Za-z0-9_-]+$")]
+
+
+class JobQuery(Request):
+    kind: Kind | None = Field(default=None, description="Only jobs of this kind.")
+    status: Status | None = Field(default=None, description="Only jobs in this status.")
+    since: Moment | None = Field(
+        default=None,
+        description="Only jobs created at or after this time (ISO 8601; without a zone, UTC; to the millisecond).",
+        examples=["2026-11-22T10:00:00Z"],
+    )
+    until: Moment | None = Field(
+        default=None, description="Only jobs created before this time (ISO 8601, as `since`).", examples=["2026-11-23"]
+    )
+    limit: int = Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="Jobs a page, at most.")
+    cursor: Cursor | None = Field(
+        default=None, description="The `next_cursor` of the previous page, with the same kind, status, since, until."
+    )
+
+    def job_filter(self) -> JobFilter:
+        """The filters, times as the job records store them (to the millisecond)."""
+        return JobFilter(self.kind, self.status, _iso(self.since), _iso(self.until))
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else clock.iso(moment)
+
+
+class JobListItem(Answer):
+    id: str
+    kind: str = Field(description="metric, calculation, report or import.")
+    name: str
+    status: Status
+    progress: float = Field(ge=0, le=1, description="The fraction done, 0..1.")
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    duration: float | None = Field(description="Seconds the computation took; null until finished.")
+    attempts: int = Field(ge=0, description="Deliveries that claimed the job.")
+
+
+class JobList(Answer):
+    """A page of jobs, newest first."""
+
+    items: list[JobListItem] = Field(max_length=MAX_LIMIT)
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; null on the last page. A page may hold fewer than "
+        "`limit` jobs (with kind and status both given, even none) and still have one."
+    )

@@ -1,0 +1,130 @@
+"""``python -m jobsvc`` as a person runs it: a subprocess over real HTTP against the local stack, and
+against the same stack's API started with ``LOCAL_API_KEY`` (a service that asks for the key, as the
+deployed stages do)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from infra.local.processes import free_port
+from infra.local.stack import ROOT, LocalStack
+from tests.integration.conftest import Service, until_finished
+
+pytestmark = pytest.mark.integration
+KEY = "cli-test-key-5d1e"
+
+
+def jobsvc(*args: str, env: dict[str, str] | None = None, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    """``python -m jobsvc ARGS`` in a clean environment (no JOBSVC_* from the caller's shell)."""
+    clean = {name: value for name, value in os.environ.items() if not name.startswith("JOBSVC_")}
+    return subprocess.run(
+        [sys.executable, "-m", "jobsvc", *args],
+        env={**clean, **(env or {})},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+@pytest.fixture(scope="module")
+def keyed_api(service: Service, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A second ``chalice local`` on the same stack (its tables, queues and worker), with LOCAL_API_KEY set."""
+    stack = LocalStack(tmp_path_factory.mktemp("keyed-api-logs"))
+    stack.env = {**service.env, "LOCAL_API_KEY": KEY}
+    try:
+        stack.start_api(free_port())
+        yield stack.urls["api"]
+    finally:
+        stack.stop()
+
+
+def launch(api: str, key: str | None = None) -> str:
+    response = requests.post(f"{api}/launch", headers={"x-api-key": key} if key else {}, timeout=10)
+    assert response.status_code == 202, response.text
+    return str(response.json()["job_id"])
+
+
+def test_watch_follows_a_job_to_its_end_and_show_prints_it(service: Service) -> None:
+    job_id = launch(service.api)
+
+    watched = jobsvc("--api", service.api, "watch", job_id)
+    shown = jobsvc("show", job_id, env={"JOBSVC_API": service.api})
+
+    assert watched.returncode == 0, watched.stderr
+    assert watched.stdout.startswith(f"{job_id}: succeeded in ")
+    assert "100.0% succeeded" in watched.stderr  # the bar's last state
+    assert shown.returncode == 0, shown.stderr
+    fields = {line.split()[0]: line.split()[1:] for line in shown.stdout.splitlines() if line and line[0] != " "}
+    assert fields["id"] == [job_id] and fields["kind"] == ["metric"] and fields["status"] == ["succeeded"]
+
+
+def test_an_unknown_id_is_the_apis_404_message_and_exit_2(service: Service) -> None:
+    done = jobsvc("--api", service.api, "show", "f" * 32)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.startswith("error: ") and "(HTTP 404, GET /jobs/" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_import_shows_the_counters_and_the_failed_rows_with_their_lines(service: Service, tmp_path: Path) -> None:
+    service.posts_api.reset()
+    rows = "".join(f"{n},title {n},body {n}\n" for n in range(1, 6))
+    path = tmp_path / "posts.csv"
+    path.write_text(f"userId,title,body\n{rows}oops,bad,row\n6,title 6,body 6\n")
+
+    done = jobsvc("--api", service.api, "import", str(path))
+
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("import ") and lines[0].endswith(": succeeded")
+    assert lines[1] == "rows_total 7  rows_in 7  rows_invalid 1  rows_sent 6  rows_failed 0  rows_unknown 0"
+    assert lines[2:] == [
+        "failed rows (1):",
+        "  line 7: userId None: invalid: userId 'oops' is not a whole number from 1 to 2,147,483,647",
+    ]
+    assert sorted(post["userId"] for post in service.posts_api.created()) == [1, 2, 3, 4, 5, 6]
+
+
+def test_a_service_that_asks_for_the_key_refuses_the_cli_without_it(service: Service, keyed_api: str) -> None:
+    job_id = launch(keyed_api, KEY)
+
+    without = jobsvc("--api", keyed_api, "show", job_id)
+    wrong = jobsvc("--api", keyed_api, "--api-key", "not-the-key", "watch", job_id)
+
+    assert without.returncode == 2 and without.stdout == ""
+    assert without.stderr.startswith("error: Forbidden (HTTP 403, GET /jobs/") and "--api-key" in without.stderr
+    assert wrong.returncode == 2 and "a key that is not the stage's" in wrong.stderr
+    assert until_finished(f"{service.api}/get_result?job_id={job_id}")["status"] == "succeeded"  # it ran anyway
+
+
+def test_with_the_key_every_command_works_on_a_service_that_asks_for_it(
+    service: Service, keyed_api: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "posts.csv"
+    path.write_text("userId,title,body\n1,keyed,post\n")
+    job_id = launch(keyed_api, KEY)
+
+    watched = jobsvc("--api", keyed_api, "--api-key", KEY, "watch", job_id)
+    shown = jobsvc("show", job_id, env={"JOBSVC_API": keyed_api, "JOBSVC_API_KEY": KEY})
+    imported = jobsvc("--api", keyed_api, "--api-key", KEY, "import", str(path))
+
+    assert watched.returncode == 0 and watched.stdout.startswith(f"{job_id}: succeeded"), watched.stderr
+    assert shown.returncode == 0 and shown.stdout.splitlines()[0].split() == ["id", job_id], shown.stderr
+    assert imported.returncode == 0, imported.stderr
+    assert "rows_in 1  rows_invalid 0  rows_sent 1" in imported.stdout
+
+
+def test_the_keyed_service_leaves_the_page_docs_and_health_open(keyed_api: str) -> None:
+    for path in ("/", "/static/app.js", "/docs", "/openapi.json", "/health"):
+        assert requests.get(f"{keyed_api}{path}", timeout=10).status_code == 200, path
+    refused = requests.get(f"{keyed_api}/logs", params={"table_name": "sales"}, timeout=10)
+    assert (refused.status_code, refused.json()) == (403, {"message": "Forbidden"})
+    spec = requests.get(f"{keyed_api}/openapi.json", timeout=10).json()
+    assert spec["components"]["securitySchemes"]["apiKey"]["name"] == "x-api-key"
