@@ -64,6 +64,8 @@ export function setUpJobDetail(container, { onClose, onShow }) {
       ["Finished", formatTime(answer.finished_at) || null],
       ["Took", formatSeconds(answer.duration) || null],
       ["Cancel asked", formatTime(answer.cancel_requested_at) || null],
+      // Its message kept failing and reached the dead-letter queue (Retry redrives it).
+      ["Dead-lettered", formatTime(answer.dead_lettered_at) || null],
       ["Error", answer.error ? h("span", { class: "problem" }, answer.error) : null],
     ]);
     params.replaceChildren(h("pre", {}, JSON.stringify(answer.params ?? {}, null, 2)));
