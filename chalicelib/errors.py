@@ -20,6 +20,14 @@ class NotFound(ServiceError):
     """The thing asked for does not exist (HTTP 404)."""
 
 
+class Conflict(ServiceError):
+    """The job is in a state that does not allow the request, e.g. cancelling a finished job (HTTP 409)."""
+
+
+class Cancelled(ServiceError):
+    """Raised at a running job's checkpoint when a cancel was requested: the worker ends it ``cancelled``."""
+
+
 class Unavailable(ServiceError):
     """Temporarily unable to answer, e.g. a table still loading (HTTP 503)."""
 

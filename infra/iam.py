@@ -96,7 +96,7 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
         Grant(
             ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"),
             _table(_jobs),
-            "jobs.store: get_job, new_job, give_up (a job whose message could not be sent)",
+            "jobs.store: get_job, new_job, give_up (a job whose message could not be sent), cancel, retry",
         ),
         Grant(
             ("dynamodb:Query",),
@@ -106,9 +106,9 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
         Grant(("dynamodb:GetItem",), _table(lambda s: s.datasets_table), "records.datasets: /logs load state"),
         Grant(("dynamodb:Query",), _records_tables, "records.query: /logs, by day or by user"),
         Grant(
-            ("dynamodb:GetItem", "dynamodb:Query"),
+            ("dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"),
             _table(lambda s: s.import_rows_table),
-            "imports.ledger: summary and results",
+            "imports.ledger: summary and results; mark_for_resend (a retry's transaction of two updates)",
         ),
         Grant(
             ("s3:PutObject",),
@@ -157,7 +157,7 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
         ),
     ),
     "fail_dead_jobs": (
-        Grant(("dynamodb:UpdateItem",), _table(_jobs), "jobs.store.give_up"),
+        Grant(("dynamodb:UpdateItem",), _table(_jobs), "jobs.store.give_up (marks the job dead-lettered)"),
         Grant(_CONSUME, _queue(lambda s: s.jobs_dlq), "the event source"),
     ),
     "sweep_jobs": (
@@ -165,7 +165,7 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
         Grant(
             ("dynamodb:GetItem", "dynamodb:UpdateItem"),
             _table(_jobs),
-            "jobs.sweeper reads each overdue job; jobs.store.resent and abandon",
+            "jobs.sweeper reads each overdue job; jobs.store.resent, abandon and end_requested_cancel",
         ),
         Grant(
             ("sqs:GetQueueUrl", "sqs:SendMessage", "sqs:GetQueueAttributes"),

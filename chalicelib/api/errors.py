@@ -8,13 +8,14 @@ from typing import Any, TypeVar, cast
 
 from chalice.app import BadRequestError, NotFoundError, Response
 
-from chalicelib.errors import InvalidInput, NotFound, TooLarge, Unavailable, UnsupportedMedia
+from chalicelib.errors import Conflict, InvalidInput, NotFound, TooLarge, Unavailable, UnsupportedMedia
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def api_errors(view: F) -> F:
-    """Map ``InvalidInput`` to 400, ``NotFound`` to 404, ``TooLarge`` to 413, ``Unavailable`` to 503."""
+    """Map ``InvalidInput`` to 400, ``NotFound`` to 404, ``Conflict`` to 409, ``TooLarge`` to 413,
+    ``Unavailable`` to 503."""
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -24,6 +25,8 @@ def api_errors(view: F) -> F:
             raise BadRequestError(str(exc)) from exc
         except NotFound as exc:
             raise NotFoundError(str(exc)) from exc
+        except Conflict as exc:
+            return Response(body={"Code": "ConflictError", "Message": str(exc)}, status_code=409)
         except TooLarge as exc:
             return Response(body={"Code": "PayloadTooLarge", "Message": str(exc)}, status_code=413)
         except UnsupportedMedia as exc:

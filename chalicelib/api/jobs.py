@@ -1,15 +1,17 @@
-"""``/jobs``: every job, newest first (``GET /jobs``), and any job's record (``GET /jobs/{id}``)."""
+"""``/jobs``: every job, newest first (``GET /jobs``), any job's record (``GET /jobs/{id}``); cancel
+it; retry it (a redrive)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from chalice.app import Blueprint
+from chalice.app import Blueprint, Response
 
-from chalicelib.api.contract import operation
+from chalicelib.api.contract import accepted, operation
 from chalicelib.api.errors import api_errors
-from chalicelib.api.models.jobs import JobList, JobQuery, JobRecord
-from chalicelib.jobs import listing, store
+from chalicelib.api.models.common import Accepted
+from chalicelib.api.models.jobs import JobList, JobQuery, JobRecord, RetryRequest
+from chalicelib.jobs import listing, redrive, store
 
 bp = Blueprint(__name__)
 
@@ -30,3 +32,35 @@ def list_jobs(query: JobQuery) -> dict[str, Any]:
     ``next_cursor``, null on the last page. Served from an index, never a Scan."""
     found = listing.list_all(query.job_filter(), limit=query.limit, after=query.cursor)
     return {"items": found.items, "next_cursor": found.next_cursor}
+
+
+@bp.route("/jobs/{job_id}/cancel", methods=["POST"])
+@api_errors
+@operation(
+    bp,
+    "Cancel a job: a queued one at once, a running one at its next checkpoint",
+    {202: Accepted},
+    errors=(409,),
+    headers={202: {"Location": "The job: /jobs/{id}"}},
+)
+def cancel_job(job_id: str) -> Response:
+    """202 with the status now: ``cancelled``, or ``running`` until the job's next checkpoint."""
+    return accepted(store.cancel(job_id), f"/jobs/{job_id}")
+
+
+@bp.route("/jobs/{job_id}/retry", methods=["POST"])
+@api_errors
+@operation(
+    bp,
+    "Run a failed or cancelled job again under its id (an import resumes)",
+    {202: Accepted},
+    body=RetryRequest,
+    body_required=False,
+    errors=(409, 503),
+    headers={202: {"Location": "The job: /jobs/{id}"}},
+)
+def retry_job(job_id: str, body: RetryRequest) -> Response:
+    """202 ``queued``: rows an import recorded ``ok`` are never sent again; ``unknown`` ones only
+    with ``resend_unknown``."""
+    job = redrive.retry(job_id, resend_unknown=body.resend_unknown)
+    return accepted(job, f"/jobs/{job_id}")

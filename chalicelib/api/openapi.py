@@ -45,6 +45,7 @@ FORBIDDEN = "No API key, or not the stage's (answered by API Gateway, or locally
 ERRORS = {
     400: "Bad input: the message names the parameter or field and the rule it broke.",
     404: "No such id (or the id of another kind of job).",
+    409: "The job's status does not allow this (cancel a finished job, retry an unfinished one).",
     413: "The file is too large for the request.",
     415: "The body is not of a media type this route takes.",
     503: "Not now: a table still loading, or the job queue out of reach.",

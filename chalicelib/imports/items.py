@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import NumberAttribute, NumberSetAttribute, UnicodeAttribute
 from pynamodb.connection import Connection
 from pynamodb.models import Model
 
@@ -45,6 +45,8 @@ class ImportItem(Model):
     rows_sent = NumberAttribute(null=True)
     rows_failed = NumberAttribute(null=True)
     rows_unknown = NumberAttribute(null=True)
+    # The lines a retry marked to be sent again (their outcome was unknown), in the summary.
+    resend_lines = NumberSetAttribute(null=True)
 
 
 COUNTERS = ("rows_total", "rows_in", "rows_invalid", "rows_sent", "rows_failed", "rows_unknown")

@@ -11,6 +11,9 @@ the job is delivered again (its row, sent but unrecorded, is then recorded ``unk
 mid-request), so the post may exist; it is never sent again. It counts as failed (``rows_in`` =
 invalid + sent + failed) and also in ``rows_unknown``; the public results show it as an
 ``error`` with ``outcome_unknown: true``, within the API's contract (``result`` is ok or error).
+Only a retry asked to (``resend_unknown``) sends them again: ``mark_for_resend`` turns each into
+``resend`` and moves its counters back, in one transaction, and adds its line to the summary's
+``resend_lines``; the next run claims a ``resend`` row as it claims a new one.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 import random
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +39,8 @@ from chalicelib.imports.posts_api import ERROR, OK, UNKNOWN
 from chalicelib.imports.rows import Row
 
 SENDING = "sending"
+RESEND = "resend"  # an unknown row a retry asked to send again
+RESEND_NOTE = "the outcome was unknown; the retry sends it again"
 _CONDITION_FAILED = "ConditionalCheckFailedException"
 RECORD_ATTEMPTS = 5
 RECORD_BACKOFF_SECONDS = 0.05
@@ -80,14 +86,43 @@ def last_line(import_id: str) -> int:
     return next((int(row.line) for row in newest), 0)
 
 
+def to_resend(import_id: str) -> frozenset[int]:
+    """The lines a retry marked ``resend`` (some may be sent again already: their claim tells)."""
+    try:
+        item = ImportItem.get(import_id, SUMMARY_LINE, consistent_read=True)
+    except DoesNotExist:
+        return frozenset()
+    return frozenset(int(line) for line in item.resend_lines or ())
+
+
+def mark_for_resend(import_id: str) -> int:
+    """Mark every ``unknown`` row to be sent again, moving its counters back (each row with the
+    summary in one transaction: exact when two retries or a crash repeat it); how many it marked."""
+    unknown = ImportItem.query(
+        import_id, ImportItem.line > SUMMARY_LINE, filter_condition=ImportItem.result == UNKNOWN, consistent_read=True
+    )
+    marked = 0
+    for item in unknown:
+        line = int(item.line)
+        row_actions: list[Action] = [ImportItem.result.set(RESEND), ImportItem.error.set(RESEND_NOTE)]
+        summary_actions = [
+            *(_counter(name).add(-1) for name in ("rows_in", *MOVES[UNKNOWN])),
+            ImportItem.resend_lines.add({line}),
+        ]
+        if _transact(import_id, line, row_actions, ImportItem.result == UNKNOWN, summary_actions):
+            marked += 1
+    return marked
+
+
 def claim(import_id: str, row: Row) -> Claim:
-    """Mark the row ``sending``; if it is already known, say what it is instead."""
+    """Mark the row ``sending`` (a new row, or one a retry marked ``resend``); if it is already
+    known, say what it is instead."""
     token = uuid.uuid4().hex
     item = ImportItem(
         import_id, row.line, result=SENDING, user_id=row.user_id, expires_at=_expires_at(), claim_token=token
     )
     try:
-        item.save(condition=ImportItem.line.does_not_exist())
+        item.save(condition=ImportItem.line.does_not_exist() | (ImportItem.result == RESEND))
     except PutError as exc:
         if exc.cause_response_code != _CONDITION_FAILED:
             raise
@@ -128,22 +163,32 @@ def record(
         actions.append(ImportItem.expires_at.set(_expires_at()))
     condition = ImportItem.line.does_not_exist() if invalid else ImportItem.result == SENDING
     counters = ("rows_in", *(("rows_invalid",) if invalid else MOVES[result]))
+    try:
+        _transact(import_id, row.line, actions, condition, [_counter(name).add(1) for name in counters])
+    except TransactWriteError as exc:
+        if not is_transient(exc):
+            raise
+        raise RetryableJobError(f"line {row.line}: not recorded after {RECORD_ATTEMPTS} tries: {exc}") from exc
+
+
+def _transact(
+    import_id: str, line: int, row_actions: Sequence[Action], row_condition: Any, summary_actions: Sequence[Action]
+) -> bool:
+    """Change a row (if ``row_condition`` holds) and the summary together, trying again after a
+    conflict or throttling; False if the row's condition failed (it was done before)."""
     for attempt in range(1, RECORD_ATTEMPTS + 1):
         try:
             with TransactWrite(connection=transactions()) as transaction:
-                transaction.update(ImportItem(import_id, row.line), actions=actions, condition=condition)
-                transaction.update(
-                    ImportItem(import_id, SUMMARY_LINE), actions=[_counter(name).add(1) for name in counters]
-                )
-            return
+                transaction.update(ImportItem(import_id, line), actions=list(row_actions), condition=row_condition)
+                transaction.update(ImportItem(import_id, SUMMARY_LINE), actions=list(summary_actions))
+            return True
         except TransactWriteError as exc:
             if _already_recorded(exc):
-                return
-            if not is_transient(exc):  # a conflict or throttling, of an item or of the whole request
+                return False
+            if not is_transient(exc) or attempt == RECORD_ATTEMPTS:  # a conflict or throttling
                 raise
-            if attempt == RECORD_ATTEMPTS:
-                raise RetryableJobError(f"line {row.line}: not recorded after {attempt} tries: {exc}") from exc
         time.sleep(RECORD_BACKOFF_SECONDS * 2 ** (attempt - 1) * random.uniform(0.5, 1.5))
+    raise AssertionError("unreachable")
 
 
 def _already_recorded(exc: TransactWriteError) -> bool:
@@ -176,11 +221,11 @@ def _public(item: ImportItem) -> dict[str, Any]:
     row: dict[str, Any] = {
         "line": int(item.line),
         "userId": _number(item.user_id),
-        "result": ERROR if item.result == UNKNOWN else item.result,
+        "result": ERROR if item.result in (UNKNOWN, RESEND) else item.result,
         "postId": _number(item.post_id),
     }
     if item.error is not None:
         row["error"] = item.error
-    if item.result == UNKNOWN:
+    if item.result in (UNKNOWN, RESEND):
         row["outcome_unknown"] = True
     return row

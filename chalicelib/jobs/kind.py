@@ -31,6 +31,9 @@ class JobKind:
     parse_params: Callable[[Mapping[str, Any]], Params] = no_params
     describe: Callable[[Params], str] = lambda params: ""
     lane: str = JOBS_LANE
+    # For a retry asked to send again what may have been sent (``resend_unknown``): marks it and
+    # says how many; None for kinds that have no such outcome (only imports do).
+    resend_unknown: Callable[[Params], int] | None = None
 
     def default_name(self, params: Params) -> str:
         return self.describe(params) or self.name

@@ -123,6 +123,14 @@ class Job(Model):
     due_at = UnicodeAttribute(null=True)
     # Messages the sweeper sent again for the current slice (reset by ``pause``).
     resends = NumberAttribute(default=0)
+    # When someone asked to cancel the job while a worker held it: the worker's next checkpoint
+    # (a progress write, storing the result, the end of a slice) ends it ``cancelled``.
+    cancel_requested_at = UnicodeAttribute(null=True)
+    # When its message reached the dead-letter queue and the job was failed for it (null otherwise).
+    dead_lettered_at = UnicodeAttribute(null=True)
+    # The runs before each retry, oldest first: ``{attempts, status, error, started_at, finished_at,
+    # duration, dead_lettered_at}`` (a list; null until the first retry).
+    history = JSONAttribute(null=True)
 
     by_kind = KindIndex()
     by_status = StatusIndex()
@@ -146,13 +154,17 @@ class Job(Model):
 
     def to_public(self) -> dict[str, Any]:
         """The job as ``GET /jobs/{id}`` shows it: the status view, its kind and parameters, the
-        start, the attempts, and the last error even while a retry is pending."""
+        start, the attempts, the last error even while a retry is pending, a pending cancel
+        request, whether its message was dead-lettered, and the runs before each retry."""
         view = {
             **self.status_view(),
             "kind": self.kind,
             "params": self.params,
             "started_at": self.started_at,
             "attempts": self.attempts,
+            "cancel_requested_at": self.cancel_requested_at,
+            "dead_lettered_at": self.dead_lettered_at,
+            "history": list(self.history or []),
         }
         if self.error is not None:
             view["error"] = self.error

@@ -6,6 +6,14 @@ r"""The job state machine: every transition is one conditional write on the job 
     running --pause--> queued                   (a slice is done: seq + 1, a message with the new seq)
     queued | running --give_up--> failed        (the message reached the dead-letter queue)
     queued | running --resent / abandon--> same / failed   (the sweeper: the message was lost)
+    queued --cancel--> cancelled                 (at once; so is a running job whose lease is over)
+    running --cancel--> running + cancel_requested_at --checkpoint--> cancelled
+    failed | cancelled --retry--> queued         (same id, seq + 1, the run kept in ``history``)
+
+A cancel of a job under a live lease only records the request: every write its worker makes at a
+checkpoint (progress, the result, the end of a slice, a release) holds only while no cancel is
+requested, and when it fails for one the worker ends the job ``cancelled`` (``cancelled``, fenced
+by its attempt). A claim that finds a cancel request ends the job instead of running it.
 
 A worker's writes are fenced by the attempt number it claimed, so a duplicate delivery, or a
 worker whose lease ran out while another took over, can never store a second result or move a
@@ -19,7 +27,7 @@ from __future__ import annotations
 
 import enum
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -29,10 +37,10 @@ from pynamodb.expressions.condition import Condition
 
 from chalicelib import clock
 from chalicelib.config import get_settings
-from chalicelib.errors import NotFound
+from chalicelib.errors import Conflict, NotFound
 from chalicelib.jobs import results
 from chalicelib.jobs.kind import JobKind, Params
-from chalicelib.jobs.model import FAILED, FINISHED, OPEN, QUEUED, RUNNING, SUCCEEDED, Job
+from chalicelib.jobs.model import CANCELLED, FAILED, FINISHED, OPEN, QUEUED, RUNNING, SUCCEEDED, Job
 
 _CONDITION_FAILED = "ConditionalCheckFailedException"
 MAX_KEY_BYTES = 2048  # DynamoDB's limit for a partition key
@@ -105,6 +113,22 @@ def _failed(error: str) -> list[Any]:
     return [Job.status.set(FAILED), Job.error.set(error), Job.finished_at.set(clock.now_iso()), *_closed()]
 
 
+def _cancelled_now(stamp: str) -> list[Any]:
+    """The actions of ending a job ``cancelled`` (at ``stamp``)."""
+    return [Job.status.set(CANCELLED), Job.finished_at.set(stamp), *_closed()]
+
+
+def _no_cancel_requested() -> Condition:
+    condition: Condition = Job.cancel_requested_at.does_not_exist()
+    return condition
+
+
+def _unattended(now: str) -> Condition:
+    """No worker holds the job: queued, or running under a lease that is over (its worker died)."""
+    condition: Condition = (Job.status == QUEUED) | ((Job.status == RUNNING) & (Job.lease_until < now))
+    return condition
+
+
 def get_job(job_id: str) -> Job:
     """The job of this id. An id DynamoDB cannot take as a key (empty, over 2,048 bytes, not UTF-8)
     is not looked up: DynamoDB would answer with an error, not with "no such item". A record past
@@ -162,7 +186,7 @@ def claim(job_id: str, seq: int, lease_seconds: float) -> Claim:
     moment = clock.now()
     lease_end = moment + timedelta(seconds=lease_seconds)
     job = Job(id=job_id)
-    claimable = (Job.status == QUEUED) | ((Job.status == RUNNING) & (Job.lease_until < clock.iso(moment)))
+    claimable = _unattended(clock.iso(moment))
     actions = [
         Job.status.set(RUNNING),
         Job.attempts.add(1),
@@ -170,7 +194,7 @@ def claim(job_id: str, seq: int, lease_seconds: float) -> Claim:
         Job.lease_until.set(clock.iso(lease_end)),
         *_open_until(lease_end),
     ]
-    if _conditional_update(job, actions, Job.id.exists() & _current(seq) & claimable):
+    if _conditional_update(job, actions, Job.id.exists() & _current(seq) & claimable & _no_cancel_requested()):
         return Claim(ClaimOutcome.CLAIMED, job)
     try:
         current = get_job(job_id)
@@ -180,7 +204,16 @@ def claim(job_id: str, seq: int, lease_seconds: float) -> Claim:
         return Claim(ClaimOutcome.FINISHED, current)
     if int(current.seq or 0) != seq:
         return Claim(ClaimOutcome.STALE, current)
+    if current.cancel_requested_at is not None and _end_requested_cancel(job_id, seq):
+        return Claim(ClaimOutcome.FINISHED, get_job(job_id))  # its worker died after the request
     return Claim(ClaimOutcome.BUSY, current)
+
+
+def _end_requested_cancel(job_id: str, seq: int) -> bool:
+    """End ``cancelled`` a job whose cancel was requested and that no worker holds any more."""
+    now = clock.now_iso()
+    condition = Job.id.exists() & _current(seq) & _unattended(now) & Job.cancel_requested_at.exists()
+    return _conditional_update(Job(id=job_id), _cancelled_now(now), condition)
 
 
 def _mine(job: Job, attempt: int) -> Condition:
@@ -190,11 +223,32 @@ def _mine(job: Job, attempt: int) -> Condition:
 
 
 def set_progress(job: Job, attempt: int, fraction: float) -> bool:
-    return _conditional_update(job, [Job.progress.set(round(fraction, 4))], _mine(job, attempt))
+    """Store the fraction done: a checkpoint. False if the job is no longer ours or a cancel was
+    requested (``cancel_requested`` tells which)."""
+    return _conditional_update(
+        job, [Job.progress.set(round(fraction, 4))], _mine(job, attempt) & _no_cancel_requested()
+    )
+
+
+def cancel_requested(job_id: str) -> bool:
+    """Whether someone asked to cancel the job (a consistent read, after a checkpoint's write failed)."""
+    try:
+        return get_job(job_id).cancel_requested_at is not None
+    except NotFound:
+        return False
+
+
+def cancelled(job: Job, attempt: int, duration: float | None = None) -> bool:
+    """End ``cancelled`` a job this worker holds and whose cancel was requested (at a checkpoint)."""
+    actions = _cancelled_now(clock.now_iso())
+    if duration is not None:
+        actions.append(Job.duration.set(round(duration, 6)))
+    return _conditional_update(job, actions, _mine(job, attempt) & Job.cancel_requested_at.exists())
 
 
 def succeed(job: Job, attempt: int, result: Any, duration: float) -> bool:
-    """Store the result (in S3 when too large for the item); False if the job is no longer ours."""
+    """Store the result (in S3 when too large for the item); False if the job is no longer ours or a
+    cancel was requested (then no result is recorded: ``cancelled`` ends it)."""
     stored = results.store(job.id, result)
     actions = [
         Job.status.set(SUCCEEDED),
@@ -204,7 +258,7 @@ def succeed(job: Job, attempt: int, result: Any, duration: float) -> bool:
         *_closed(),
     ]
     actions.append(Job.result_key.set(stored.key) if stored.key else Job.result.set(stored.inline))
-    return _conditional_update(job, actions, _mine(job, attempt))
+    return _conditional_update(job, actions, _mine(job, attempt) & _no_cancel_requested())
 
 
 def fail(job: Job, attempt: int, error: str, duration: float | None = None) -> bool:
@@ -215,15 +269,16 @@ def fail(job: Job, attempt: int, error: str, duration: float | None = None) -> b
 
 
 def release(job: Job, attempt: int, error: str) -> bool:
-    """Back to queued after a transient error, so the next delivery can claim it."""
+    """Back to queued after a transient error, so the next delivery can claim it (not if a cancel
+    was requested: False, and the worker ends it ``cancelled``)."""
     actions = [Job.status.set(QUEUED), Job.error.set(error), Job.lease_until.remove(), *_open_until(clock.now())]
-    return _conditional_update(job, actions, _mine(job, attempt))
+    return _conditional_update(job, actions, _mine(job, attempt) & _no_cancel_requested())
 
 
 def pause(job: Job, attempt: int, delay_seconds: int = 0) -> bool:
     """Back to queued between slices of a long job (no error: it is not a failure), with a new
     token (``job.seq`` holds it after the write) for the message of the next slice, which is
-    delivered ``delay_seconds`` from now."""
+    delivered ``delay_seconds`` from now. False if no longer ours or a cancel was requested."""
     actions = [
         Job.status.set(QUEUED),
         Job.lease_until.remove(),
@@ -231,16 +286,18 @@ def pause(job: Job, attempt: int, delay_seconds: int = 0) -> bool:
         Job.resends.set(0),
         *_open_until(clock.now() + timedelta(seconds=delay_seconds)),
     ]
-    return _conditional_update(job, actions, _mine(job, attempt))
+    return _conditional_update(job, actions, _mine(job, attempt) & _no_cancel_requested())
 
 
-def give_up(job_id: str, seq: int, reason: str) -> bool:
-    """Fail a job whose current message (token ``seq``) was dead-lettered or could not be sent.
-    Left as they are: finished jobs, jobs whose token moved on (the message was stale), and jobs
-    running under a live lease (their worker holds a message of its own)."""
+def give_up(job_id: str, seq: int, reason: str, *, dead_letter: bool = False) -> bool:
+    """Fail a job whose current message (token ``seq``) was dead-lettered (``dead_letter``: the
+    record says when, and a retry redrives it) or could not be sent. Left as they are: finished
+    jobs, jobs whose token moved on (the message was stale), and jobs running under a live lease
+    (their worker holds a message of its own)."""
     job = Job(id=job_id)
-    unattended = (Job.status == QUEUED) | ((Job.status == RUNNING) & (Job.lease_until < clock.now_iso()))
-    return _conditional_update(job, _failed(reason), Job.id.exists() & _current(seq) & unattended)
+    now = clock.now_iso()
+    actions = [*_failed(reason), *([Job.dead_lettered_at.set(now)] if dead_letter else [])]
+    return _conditional_update(job, actions, Job.id.exists() & _current(seq) & _unattended(now))
 
 
 def overdue(moment: datetime) -> Iterator[str]:
@@ -270,6 +327,78 @@ def resent(job: Job) -> bool:
 def abandon(job: Job, reason: str) -> bool:
     """Fail an overdue job whose message was sent again too often; False if it moved on."""
     return _conditional_update(job, _failed(reason), _unchanged(job))
+
+
+def end_requested_cancel(job: Job) -> bool:
+    """The sweeper's: end ``cancelled`` an overdue job whose cancel was requested and whose worker
+    died (its lease is over); False if it moved on since it was read."""
+    return _conditional_update(job, _cancelled_now(clock.now_iso()), _unchanged(job) & Job.cancel_requested_at.exists())
+
+
+CANCEL_TRIES = 3
+
+
+def cancel(job_id: str) -> Job:
+    """Cancel a job: one no worker holds (queued, or running under a lease that is over) ends
+    ``cancelled`` at once; one under a live lease gets ``cancel_requested_at`` and its worker ends it
+    at its next checkpoint. A finished job is a ``Conflict``. Asking twice changes nothing more."""
+    for _ in range(CANCEL_TRIES):  # each failed condition means the job moved on: read it again
+        job = get_job(job_id)
+        if job.status in FINISHED:
+            raise Conflict(f"job_id: job {job_id} is {job.status}; only a queued or running job can be cancelled")
+        if job.cancel_requested_at is not None and job.lease_until and job.lease_until >= clock.now_iso():
+            return job  # already requested, and its worker still holds it
+        now = clock.now_iso()
+        ended = [*_cancelled_now(now), Job.cancel_requested_at.set(now)]
+        if _conditional_update(job, ended, Job.id.exists() & _unattended(now)):
+            return job
+        held = (Job.status == RUNNING) & (Job.lease_until >= now) & _no_cancel_requested()
+        if _conditional_update(job, [Job.cancel_requested_at.set(now)], held):
+            return job
+    raise Conflict(f"job_id: job {job_id} kept changing while it was being cancelled; try again")
+
+
+def retry(job_id: str, prepare: Callable[[Job], None] | None = None) -> Job:
+    """Queue a failed or cancelled job again under its id (a redrive): a new token (``seq`` + 1, so
+    every older message stays stale), the run that ended kept in ``history``, its error, end and
+    cancel request cleared, the time to live renewed. ``prepare`` runs first (an import marks its
+    unknown rows to be sent again). Conditional on the job being as read: of two retries at once,
+    one queues it and the other is a ``Conflict``. The caller sends the message (token ``job.seq``)."""
+    job = get_job(job_id)
+    if job.status not in (FAILED, CANCELLED):
+        raise Conflict(f"job_id: job {job_id} is {job.status}; only a failed or cancelled job can be retried")
+    if prepare is not None:
+        prepare(job)
+    run = {
+        "attempts": int(job.attempts or 0),
+        "status": job.status,
+        "error": job.error,
+        "started_at": job.started_at,
+        "finished_at": job.finished_at,
+        "duration": None if job.duration is None else float(job.duration),
+        "dead_lettered_at": job.dead_lettered_at,
+    }
+    now = clock.now()
+    actions = [
+        Job.status.set(QUEUED),
+        Job.seq.add(1),
+        Job.resends.set(0),
+        Job.progress.set(0),
+        Job.history.set([*(job.history or []), run]),
+        Job.expires_at.set(clock.expiry(get_settings().retention_days)),
+        Job.error.remove(),
+        Job.started_at.remove(),
+        Job.finished_at.remove(),
+        Job.duration.remove(),
+        Job.cancel_requested_at.remove(),
+        Job.dead_lettered_at.remove(),
+        Job.lease_until.remove(),
+        *_open_until(now),
+    ]
+    unchanged = (Job.status == job.status) & (Job.attempts == job.attempts) & _current(int(job.seq or 0))
+    if not _conditional_update(job, actions, Job.id.exists() & unchanged):
+        raise Conflict(f"job_id: job {job_id} changed while it was being retried (retried twice at once?)")
+    return job
 
 
 def result_of(job: Job) -> Any:

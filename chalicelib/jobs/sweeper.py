@@ -6,7 +6,8 @@ or after its lease ended. A job still open past that has no message left that wi
 API died before sending it, or SQS let it expire). The sweeper finds such jobs on a sparse index
 (no Scan), sends their message again with the current token (the conditional claim makes a
 needless one harmless), and fails a job with a reason once its message was sent again
-``sweep_max_resends`` times for the same slice.
+``sweep_max_resends`` times for the same slice. A running job whose cancel was requested and
+whose worker died (its lease is over) is ended ``cancelled`` instead.
 
 A queued job's message may also just be waiting behind a backlog (all workers busy for longer
 than the grace period): while its lane's queue holds messages no worker has received yet, the
@@ -42,18 +43,25 @@ class Swept:
 
     resent: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    cancelled: list[str] = field(default_factory=list)
     postponed: int = 0  # queued jobs left alone while their lane's queue has a backlog
     errors: int = 0
 
     def as_dict(self) -> dict[str, Any]:
-        return {"resent": self.resent, "failed": self.failed, "postponed": self.postponed, "errors": self.errors}
+        return {
+            "resent": self.resent,
+            "failed": self.failed,
+            "cancelled": self.cancelled,
+            "postponed": self.postponed,
+            "errors": self.errors,
+        }
 
 
 def handle_schedule(context: Any = None) -> dict[str, Any]:
     """The scheduled run, within the invocation's time (``context``: Lambda's; None: no deadline)."""
     with invocation.running(None if context is None else int(context.get_remaining_time_in_millis())):
         swept = sweep(clock.now())
-    if swept.resent or swept.failed or swept.postponed or swept.errors:
+    if swept.resent or swept.failed or swept.cancelled or swept.postponed or swept.errors:
         log.warning("sweep: %s", swept.as_dict())
     return swept.as_dict()
 
@@ -93,6 +101,11 @@ def _sweep_one(job_id: str, moment: datetime, swept: Swept, backlogs: dict[str, 
         return  # the index lags behind the table: the job moved on
     if job.status == RUNNING and job.lease_until and job.lease_until >= now:
         return  # a worker holds it
+    if job.cancel_requested_at is not None:  # its worker died after a cancel was asked for
+        if store.end_requested_cancel(job):
+            log.warning("job %s: cancel requested and its worker gone: cancelled", job.id)
+            swept.cancelled.append(job.id)
+        return
     lane = lane_of(job.kind)
     if job.status == QUEUED and backlogs[lane]:
         swept.postponed += 1  # its message may be waiting in its queue

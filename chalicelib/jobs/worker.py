@@ -6,7 +6,12 @@ invocation's time, and stores the outcome. It answers with the messages to deliv
 (``batchItemFailures``): only transient trouble is retried (``RetryableJobError``, or an AWS
 error that botocore counts as throttling, a 5xx or a lost connection); a job whose function
 raised anything else is failed for good and its message acknowledged. Messages that keep failing
-go to the dead-letter queue, whose handler fails their jobs if no worker holds them.
+go to the dead-letter queue, whose handler fails their jobs if no worker holds them (marked
+``dead_lettered_at``, redrivable with ``POST /jobs/{id}/retry``).
+
+Cancel: the kind's progress calls are checkpoints. A progress write (at most once a second) holds
+only while no cancel is requested; when one is, the kind is stopped with ``Cancelled`` and the job
+ends ``cancelled``. Storing the result, the end of a slice and a release are checkpoints too.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from chalicelib import clock
 from chalicelib.aws import queue
 from chalicelib.aws.transient import is_transient
 from chalicelib.config import get_settings
-from chalicelib.errors import ContinueLater, RetryableJobError
+from chalicelib.errors import Cancelled, ContinueLater, RetryableJobError
 from chalicelib.jobs import invocation, store
 from chalicelib.jobs.kind import Progress
 from chalicelib.jobs.model import Job
@@ -133,33 +138,52 @@ def _run(job: Job, attempt: int, last_delivery: bool) -> bool:
         kind = get_kind(job.kind)
         result = kind.run(dict(job.params or {}), _progress_reporter(job, attempt))
         stored = store.succeed(job, attempt, result, time.perf_counter() - started)
+    except Cancelled:
+        _end_cancelled(job, attempt, started)
+        return True
     except ContinueLater as exc:
         if store.pause(job, attempt, exc.delay_seconds):  # a new token: the next slice's message carries it
             queue.send_job(job.id, job.kind, int(job.seq), lane_of(job.kind), exc.delay_seconds)
-        log.info("job %s continues in %s s: %s", job.id, exc.delay_seconds, exc)
+            log.info("job %s continues in %s s: %s", job.id, exc.delay_seconds, exc)
+        else:
+            _end_cancelled(job, attempt, started)
         return True
     except RetryableJobError as exc:
-        return _retry_later(job, attempt, last_delivery, str(exc))
+        return _retry_later(job, attempt, last_delivery, str(exc), started)
     except Exception as exc:
         if is_transient(exc):  # throttled, a 5xx, a lost connection: the next delivery may succeed
             log.warning("job %s attempt %s: transient error: %s", job.id, attempt, describe(exc))
-            return _retry_later(job, attempt, last_delivery, describe(exc))
+            return _retry_later(job, attempt, last_delivery, describe(exc), started)
         log.exception("job %s failed", job.id)
         store.fail(job, attempt, describe(exc), time.perf_counter() - started)
         return True
-    if not stored:
+    if not stored and not _end_cancelled(job, attempt, started):
         log.warning("job %s attempt %s finished after losing its claim; result discarded", job.id, attempt)
     return True
 
 
-def _retry_later(job: Job, attempt: int, last_delivery: bool, error: str) -> bool:
-    """Release the job for the message's next delivery; fail it if this delivery was the last.
-    Safe: the writes of this attempt are fenced, so nothing it did can be stored twice."""
-    if last_delivery:
-        store.fail(job, attempt, f"gave up after {attempt} attempts: {error}")
+def _end_cancelled(job: Job, attempt: int, started: float) -> bool:
+    """End ``cancelled`` a job whose checkpoint found a cancel request; False if it is no longer
+    this attempt's or no cancel was requested (a write that failed for another reason)."""
+    if store.cancelled(job, attempt, time.perf_counter() - started):
+        log.info("job %s attempt %s: cancelled at a checkpoint", job.id, attempt)
         return True
-    store.release(job, attempt, f"will retry: {error}")
     return False
+
+
+def _retry_later(job: Job, attempt: int, last_delivery: bool, error: str, started: float) -> bool:
+    """Release the job for the message's next delivery; fail it if this delivery was the last
+    (end it cancelled if a cancel was requested). Safe: the writes of this attempt are fenced, so
+    nothing it did can be stored twice."""
+    if last_delivery:
+        if not _end_cancelled(job, attempt, started):
+            store.fail(job, attempt, f"gave up after {attempt} attempts: {error}")
+        return True
+    if store.release(job, attempt, f"will retry: {error}"):
+        return False
+    # Not released: a cancel was requested (end it, and the message is done with), or the job is no
+    # longer this attempt's (leave the message to SQS, as before).
+    return _end_cancelled(job, attempt, started)
 
 
 def describe(exc: BaseException) -> str:
@@ -177,12 +201,15 @@ def _progress_reporter(job: Job, attempt: int) -> Progress:
         if time.monotonic() - last >= PROGRESS_INTERVAL:
             last = time.monotonic()
             try:
-                store.set_progress(job, attempt, min(max(fraction, 0.0), 1.0))
+                written = store.set_progress(job, attempt, min(max(fraction, 0.0), 1.0))
             except Exception as exc:
                 if not is_transient(exc):
                     raise
                 # Progress is for people watching: a throttled write is skipped, not worth the job.
                 log.warning("job %s: progress not written: %s", job.id, describe(exc))
+                return
+            if not written and store.cancel_requested(job.id):
+                raise Cancelled(f"job {job.id}: cancel requested")
 
     return report
 
@@ -204,11 +231,12 @@ def handle_dead_letters(messages: Iterable[Message]) -> dict[str, list[dict[str,
 def _fail_dead_job(body: str) -> None:
     """Fail the job if this was its current message and no worker holds the job now."""
     ticket = ticket_of(body)
-    if ticket is None:
+    if ticket is None:  # nothing to fail or redrive: its body stays in the log, for a person to see
+        log.error("dead letter naming no job, dropped: %.2000s", body)
         return
     deliveries = get_settings().max_receive_count
     reason = f"gave up: its message was delivered {deliveries} times without finishing"
-    if store.give_up(ticket.job_id, ticket.seq, reason):
+    if store.give_up(ticket.job_id, ticket.seq, reason, dead_letter=True):
         log.error("job %s: %s", ticket.job_id, reason)
     else:
         log.info("job %s: dead letter (token %s) ignored: stale, finished or running", ticket.job_id, ticket.seq)

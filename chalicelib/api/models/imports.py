@@ -19,7 +19,9 @@ class Import(StatusView):
     rows_sent: int = Field(ge=0)
     rows_failed: int = Field(ge=0, description="Rows not created, or whose outcome is unknown (rows_unknown).")
     rows_unknown: int = Field(
-        ge=0, description="Failed rows whose request may have reached the API (the post may exist); never sent again."
+        ge=0,
+        description="Failed rows whose request may have reached the API (the post may exist); never sent again,"
+        " unless a retry asks for it (resend_unknown).",
     )
 
 

@@ -1,4 +1,5 @@
-"""``/jobs``: any job's record, and the listing of every job (its query, its page, its items)."""
+"""``/jobs``: any job's record, the listing of every job (its query, its page, its items), and
+``POST /jobs/{job_id}/retry``'s body."""
 
 from __future__ import annotations
 
@@ -15,12 +16,31 @@ from chalicelib.jobs.registry import KINDS
 from chalicelib.validation import broken
 
 
+class PastRun(Answer):
+    """One run of a job before it was retried."""
+
+    attempts: int = Field(ge=0, description="Deliveries that had claimed the job when the run ended.")
+    status: Status = Field(description="How the run ended: failed or cancelled.")
+    error: str | None
+    started_at: datetime | None
+    finished_at: datetime | None
+    duration: float | None
+    dead_lettered_at: datetime | None = Field(description="When its message reached the dead-letter queue, if it did.")
+
+
 class JobRecord(StatusView):
     kind: str = Field(description="metric, calculation, report or import.")
     params: dict[str, Any] = Field(description="The validated parameters the job runs with.")
     started_at: datetime | None
     attempts: int = Field(ge=0, description="Deliveries that claimed the job.")
     error: str | None = Field(default=None, description="The last error, even while a retry is pending.")
+    cancel_requested_at: datetime | None = Field(
+        description="When a cancel was asked for while the job ran: it stops at its next checkpoint."
+    )
+    dead_lettered_at: datetime | None = Field(
+        description="When its message reached the dead-letter queue and it failed for that (retry redrives it)."
+    )
+    history: list[PastRun] = Field(description="The runs before each retry, oldest first.")
 
 
 def _known_kind(name: str) -> str:
@@ -87,4 +107,13 @@ class JobList(Answer):
     next_cursor: str | None = Field(
         description="Pass as `cursor` for the next page; null on the last page. A page may hold fewer than "
         "`limit` jobs (with kind and status both given, even none) and still have one."
+    )
+
+
+class RetryRequest(Request):
+    """``POST /jobs/{id}/retry``'s optional body."""
+
+    resend_unknown: bool = Field(
+        default=False,
+        description="An import: also send again the rows whose outcome is unknown (the post may exist already).",
     )

@@ -2,7 +2,9 @@
 
 Rows go one at a time, in file order, each through the shared rate limiter. The job works in
 slices of ``IMPORT_SLICE_SECONDS``: then it stops and continues in a new message, so no Lambda
-runs for long, and a delivery after a crash resumes after the last row with an outcome. A slice
+runs for long, and a delivery after a crash (or a retry) resumes after the last row with an
+outcome; rows a retry marked to be sent again (``ledger.RESEND``) are claimed on the way. Each
+row's progress call is a checkpoint where a cancel stops the import (``worker``). A slice
 also stops before a row whose worst case (``posts_api.ROW_SECONDS`` after its slot) would outrun
 the invocation, and a row waits for its slot only as long as the invocation leaves.
 """
@@ -57,9 +59,10 @@ def _run(params: Params, progress: Progress) -> dict[str, int]:
         total = _count(path)
         ledger.start(import_id, total)
         resume_at = ledger.last_line(import_id)
+        again = ledger.to_resend(import_id)  # unknown rows a retry asked to send again
         sender = _Sender(settings.posts_api_url, limiter, settings.posts_max_wait)
         for done, row in enumerate(_rows(path), start=1):
-            if row.line < resume_at:
+            if row.line < resume_at and row.line not in again:
                 continue
             left = invocation.remaining_seconds()
             if left < posts_api.ROW_SECONDS:  # the row's worst case would outrun the function
@@ -126,4 +129,5 @@ KIND = JobKind(
     parse_params=parse_params,
     describe=lambda params: f"import of {params['filename']}",
     lane="imports",
+    resend_unknown=lambda params: ledger.mark_for_resend(params["import_id"]),
 )
