@@ -103,6 +103,8 @@ def test_a_running_import_cancelled_from_the_table_then_retried_sends_each_row_o
     page.click('#job-list [data-page="refresh"]')
     line = row(page, job)
     expect(line.locator(".badge")).to_have_text("running", timeout=60_000)
+    # Some rows sent (the bar has moved), not all of them.
+    expect(line.locator("progress")).not_to_have_attribute("value", "0", timeout=60_000)
 
     line.locator('[data-action="cancel"]').click()
 
@@ -119,8 +121,9 @@ def test_a_running_import_cancelled_from_the_table_then_retried_sends_each_row_o
     detail.locator('[data-action="retry"]').click()
 
     expect(fact(detail, "Status")).to_have_text("succeeded", timeout=90_000)
-    expect(fact(detail, "Attempts")).to_have_text("2")
     expect(detail.locator(".history tbody tr .badge")).to_have_text(["cancelled"])
+    # Attempts keep counting across runs (an import claims the job once per slice of rows).
+    assert int(fact(detail, "Attempts").inner_text()) > int(detail.locator(".history tbody td").first.inner_text())
     titles = [body["title"] for body in service.posts_api.created() if body["title"].startswith(tag)]
     assert sorted(titles) == sorted(f"{tag} {n}" for n in range(1, rows + 1))  # each row once
 
