@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test browser lint format bench chaos report data load provision package vendor policies clean help
+.PHONY: run logs stats test browser lint format bench chaos report data load provision package vendor policies clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -17,6 +17,13 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 run: $(STAMP)  ## the whole service locally: AWS stack, data, API on :8000, worker (Ctrl-C stops all)
 	$(BIN)/python -m infra.local.run
+
+logs: $(STAMP)  ## one job's lines across the local stacks' logs, in time order: make logs JOB=<id> [DIR=folder] [JSON=1]
+	@test -n "$(JOB)" || { echo "usage: make logs JOB=<job id> [DIR=log folder] [JSON=1]" >&2; exit 2; }
+	@$(BIN)/python -m infra.local.job_logs $(JOB) $(DIR) $(if $(JSON),--json)
+
+stats: $(STAMP)  ## jobs by kind and status with p50/p95 durations, from the EMF lines of make run's logs [DIR=folder]
+	@$(BIN)/python -m infra.local.job_stats $(DIR)
 
 test: $(STAMP) lint browser  ## every test: unit, functional (moto), integration (local stack over HTTP), e2e (browser)
 	$(BIN)/python -m pytest --cov --cov-report=term-missing:skip-covered

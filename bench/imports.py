@@ -259,7 +259,8 @@ def _worker_log(log_dir: Path) -> dict[str, int]:
     return {
         "re-queued (continues in)": text.count(" continues in "),
         "tracebacks": text.count("Traceback (most recent call last)"),
-        "ERROR lines": sum(1 for line in text.splitlines() if " ERROR " in line),
+        # The runner's text lines, and the environments' JSON lines (chalicelib.telemetry.logs).
+        "ERROR lines": sum(1 for line in text.splitlines() if " ERROR " in line or '"level": "ERROR"' in line),
     }
 
 

@@ -101,7 +101,7 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
         Grant(
             ("dynamodb:Query",),
             _indexes(_jobs, KIND_INDEX, STATUS_INDEX, ALL_INDEX),
-            "jobs.listing: GET /calculations pages (by_kind); GET /jobs (all three); oldest (by_status)",
+            "jobs.listing: GET /calculations pages (by_kind); GET /jobs (all three); oldest (by_status, for /health)",
         ),
         Grant(("dynamodb:GetItem",), _table(lambda s: s.datasets_table), "records.datasets: /logs load state"),
         Grant(("dynamodb:Query",), _records_tables, "records.query: /logs, by day or by user"),
@@ -121,7 +121,16 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
             "files.size_of (HEAD) of an upload; results.load; files.download_url signs presigned GETs",
         ),
         _LIST,
-        Grant(("sqs:GetQueueUrl", "sqs:SendMessage"), _job_queues, "aws.queue.send_job, to the job's lane"),
+        Grant(
+            ("sqs:GetQueueUrl", "sqs:SendMessage", "sqs:GetQueueAttributes"),
+            _job_queues,
+            "aws.queue.send_job, to the job's lane; aws.queue.depth of each lane for /health",
+        ),
+        Grant(
+            ("sqs:GetQueueUrl", "sqs:GetQueueAttributes"),
+            _queue(lambda s: s.jobs_dlq),
+            "aws.queue.depth of the dead-letter queue for /health",
+        ),
     ),
     "run_jobs": (
         *_RUN_A_JOB,

@@ -109,6 +109,10 @@ def _model_names() -> frozenset[str]:
     return frozenset(names)
 
 
+# The factories of ``chalicelib.aws.clients`` and their service (``sqs_probe``: SQS for /health).
+CLIENTS = {"dynamodb": "dynamodb", "s3": "s3", "sqs": "sqs", "sqs_probe": "sqs"}
+
+
 def _client_service(node: ast.expr, bound: dict[str, str]) -> str | None:
     """``clients.<service>()`` or a name bound to one: its service."""
     if isinstance(node, ast.Name):
@@ -118,9 +122,9 @@ def _client_service(node: ast.expr, bound: dict[str, str]) -> str | None:
         and isinstance(node.func, ast.Attribute)
         and isinstance(node.func.value, ast.Name)
         and node.func.value.id == "clients"
-        and node.func.attr in ("dynamodb", "s3", "sqs")
+        and node.func.attr in CLIENTS
     ):
-        return node.func.attr
+        return CLIENTS[node.func.attr]
     return None
 
 

@@ -46,7 +46,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
         )
         stack.start_api(free_port())
         stack.start_worker()
-        yield Service(stack.urls["api"], env, data, load_output, posts_api)
+        yield Service(stack.urls["api"], env, data, load_output, posts_api, stack.log_dir)
     finally:
         stack.stop()
         posts_api.stop()

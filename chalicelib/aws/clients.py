@@ -34,6 +34,14 @@ def sqs() -> SQSClient:
 
 
 @lru_cache(maxsize=1)
+def sqs_probe() -> SQSClient:
+    """SQS for a health check: short timeouts and one try, so an unreachable SQS answers in
+    seconds instead of holding the request through retries."""
+    config = _CONFIG.merge(Config(connect_timeout=2, read_timeout=2, retries={"max_attempts": 1, "mode": "standard"}))
+    return boto3.client("sqs", region_name=get_settings().region, config=config)
+
+
+@lru_cache(maxsize=1)
 def s3() -> S3Client:
     # SigV4 for presigned URLs too (botocore would presign with SigV2 in us-east-1): it signs the
     # upload's Content-Length, newer buckets accept nothing else, and a browser's CORS preflight
@@ -43,5 +51,5 @@ def s3() -> S3Client:
 
 def reset() -> None:
     """Forget the clients (tests that switch endpoints call this)."""
-    for factory in (dynamodb, sqs, s3):
+    for factory in (dynamodb, sqs, sqs_probe, s3):
         factory.cache_clear()

@@ -5,6 +5,7 @@ nothing of job kinds."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from functools import lru_cache
 
 from chalicelib.aws import clients
@@ -49,3 +50,29 @@ def waiting(lane: str) -> int:
         QueueUrl=queue_url(get_settings().queue(lane)), AttributeNames=["ApproximateNumberOfMessages"]
     )["Attributes"]
     return int(attributes.get("ApproximateNumberOfMessages", "0"))
+
+
+@dataclass(frozen=True)
+class Depth:
+    """A queue's messages by state (SQS's approximate counts, seconds behind at most)."""
+
+    waiting: int  # ready for a worker: ApproximateNumberOfMessages
+    in_flight: int  # received by a worker, not yet deleted: ApproximateNumberOfMessagesNotVisible
+    delayed: int  # sent with a delay that has not passed: ApproximateNumberOfMessagesDelayed
+
+
+def depth(queue_name: str) -> Depth:
+    """One GetQueueAttributes call, with the health check's client (short timeouts, one try)."""
+    attributes = clients.sqs_probe().get_queue_attributes(
+        QueueUrl=queue_url(queue_name),
+        AttributeNames=[
+            "ApproximateNumberOfMessages",
+            "ApproximateNumberOfMessagesNotVisible",
+            "ApproximateNumberOfMessagesDelayed",
+        ],
+    )["Attributes"]
+    return Depth(
+        waiting=int(attributes.get("ApproximateNumberOfMessages", "0")),
+        in_flight=int(attributes.get("ApproximateNumberOfMessagesNotVisible", "0")),
+        delayed=int(attributes.get("ApproximateNumberOfMessagesDelayed", "0")),
+    )

@@ -26,6 +26,7 @@ sweeper's sparse index); finishing removes it from the index.
 from __future__ import annotations
 
 import enum
+import logging
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -41,7 +42,9 @@ from chalicelib.errors import Conflict, NotFound
 from chalicelib.jobs import results
 from chalicelib.jobs.kind import JobKind, Params
 from chalicelib.jobs.model import CANCELLED, FAILED, FINISHED, OPEN, QUEUED, RUNNING, SUCCEEDED, Job
+from chalicelib.telemetry import metrics
 
+log = logging.getLogger(__name__)
 _CONDITION_FAILED = "ConditionalCheckFailedException"
 MAX_KEY_BYTES = 2048  # DynamoDB's limit for a partition key
 
@@ -174,6 +177,15 @@ def _conditional_update(job: Job, actions: list[Any], condition: Condition) -> b
     return True
 
 
+def _finished(job: Job, stored: bool, duration: float | None = None) -> bool:
+    """``stored``; when a write just finished the job, its figures (an EMF line) first. The
+    record's fields are the write's answer (``ALL_NEW``), so even a job known only by id has its kind."""
+    if stored and job.status in FINISHED:
+        log.info("job %s: %s", job.id, job.status)
+        metrics.job_finished(job.kind, job.status, duration, job.id, int(job.attempts or 0))
+    return stored
+
+
 def _current(seq: int) -> Condition:
     """The job's token is ``seq`` (records written before tokens existed have none: token 0)."""
     condition: Condition = Job.seq == seq
@@ -213,7 +225,8 @@ def _end_requested_cancel(job_id: str, seq: int) -> bool:
     """End ``cancelled`` a job whose cancel was requested and that no worker holds any more."""
     now = clock.now_iso()
     condition = Job.id.exists() & _current(seq) & _unattended(now) & Job.cancel_requested_at.exists()
-    return _conditional_update(Job(id=job_id), _cancelled_now(now), condition)
+    job = Job(id=job_id)
+    return _finished(job, _conditional_update(job, _cancelled_now(now), condition))
 
 
 def _mine(job: Job, attempt: int) -> Condition:
@@ -243,7 +256,9 @@ def cancelled(job: Job, attempt: int, duration: float | None = None) -> bool:
     actions = _cancelled_now(clock.now_iso())
     if duration is not None:
         actions.append(Job.duration.set(round(duration, 6)))
-    return _conditional_update(job, actions, _mine(job, attempt) & Job.cancel_requested_at.exists())
+    return _finished(
+        job, _conditional_update(job, actions, _mine(job, attempt) & Job.cancel_requested_at.exists()), duration
+    )
 
 
 def succeed(job: Job, attempt: int, result: Any, duration: float) -> bool:
@@ -258,14 +273,14 @@ def succeed(job: Job, attempt: int, result: Any, duration: float) -> bool:
         *_closed(),
     ]
     actions.append(Job.result_key.set(stored.key) if stored.key else Job.result.set(stored.inline))
-    return _conditional_update(job, actions, _mine(job, attempt) & _no_cancel_requested())
+    return _finished(job, _conditional_update(job, actions, _mine(job, attempt) & _no_cancel_requested()), duration)
 
 
 def fail(job: Job, attempt: int, error: str, duration: float | None = None) -> bool:
     actions = _failed(error)
     if duration is not None:
         actions.append(Job.duration.set(round(duration, 6)))
-    return _conditional_update(job, actions, _mine(job, attempt))
+    return _finished(job, _conditional_update(job, actions, _mine(job, attempt)), duration)
 
 
 def release(job: Job, attempt: int, error: str) -> bool:
@@ -297,7 +312,7 @@ def give_up(job_id: str, seq: int, reason: str, *, dead_letter: bool = False) ->
     job = Job(id=job_id)
     now = clock.now_iso()
     actions = [*_failed(reason), *([Job.dead_lettered_at.set(now)] if dead_letter else [])]
-    return _conditional_update(job, actions, Job.id.exists() & _current(seq) & _unattended(now))
+    return _finished(job, _conditional_update(job, actions, Job.id.exists() & _current(seq) & _unattended(now)))
 
 
 def overdue(moment: datetime) -> Iterator[str]:
@@ -326,13 +341,16 @@ def resent(job: Job) -> bool:
 
 def abandon(job: Job, reason: str) -> bool:
     """Fail an overdue job whose message was sent again too often; False if it moved on."""
-    return _conditional_update(job, _failed(reason), _unchanged(job))
+    return _finished(job, _conditional_update(job, _failed(reason), _unchanged(job)))
 
 
 def end_requested_cancel(job: Job) -> bool:
     """The sweeper's: end ``cancelled`` an overdue job whose cancel was requested and whose worker
     died (its lease is over); False if it moved on since it was read."""
-    return _conditional_update(job, _cancelled_now(clock.now_iso()), _unchanged(job) & Job.cancel_requested_at.exists())
+    ended = _conditional_update(
+        job, _cancelled_now(clock.now_iso()), _unchanged(job) & Job.cancel_requested_at.exists()
+    )
+    return _finished(job, ended)
 
 
 CANCEL_TRIES = 3
@@ -350,7 +368,7 @@ def cancel(job_id: str) -> Job:
             return job  # already requested, and its worker still holds it
         now = clock.now_iso()
         ended = [*_cancelled_now(now), Job.cancel_requested_at.set(now)]
-        if _conditional_update(job, ended, Job.id.exists() & _unattended(now)):
+        if _finished(job, _conditional_update(job, ended, Job.id.exists() & _unattended(now))):
             return job
         held = (Job.status == RUNNING) & (Job.lease_until >= now) & _no_cancel_requested()
         if _conditional_update(job, [Job.cancel_requested_at.set(now)], held):

@@ -13,6 +13,7 @@ from chalicelib.errors import InvalidInput, Unavailable
 from chalicelib.jobs import store
 from chalicelib.jobs.model import Job
 from chalicelib.jobs.registry import get_kind
+from chalicelib.telemetry import logs
 
 log = logging.getLogger(__name__)
 MAX_NAME_LENGTH = 200
@@ -25,6 +26,7 @@ def submit(kind_name: str, raw_params: Mapping[str, Any], name: Any = None) -> J
         raise InvalidInput("name", f"must be a non-empty string of at most {MAX_NAME_LENGTH} characters")
     params = kind.parse_params(raw_params)
     job = store.new_job(kind, params, name.strip() if name else None)
+    logs.bind(job_id=job.id, kind=job.kind)  # the request's lines from here on name its job
     try:
         queue.send_job(job.id, job.kind, int(job.seq), kind.lane)
     except (BotoCoreError, ClientError) as exc:

@@ -31,6 +31,7 @@ from chalicelib.config import LANES, get_settings
 from chalicelib.jobs import invocation, store
 from chalicelib.jobs.model import QUEUED, RUNNING, Job
 from chalicelib.jobs.registry import lane_of
+from chalicelib.telemetry import logs
 
 log = logging.getLogger(__name__)
 # Stop taking on jobs this close to the invocation's end; the next run goes on from there.
@@ -74,11 +75,12 @@ def sweep(moment: datetime) -> Swept:
     for job_id in store.overdue(moment):
         if invocation.remaining_seconds() < MARGIN_SECONDS:
             break
-        try:
-            _sweep_one(job_id, moment, swept, backlogs)
-        except Exception:
-            log.exception("sweep: job %s left for the next run", job_id)
-            swept.errors += 1
+        with logs.scope(job_id=job_id):
+            try:
+                _sweep_one(job_id, moment, swept, backlogs)
+            except Exception:
+                log.exception("sweep: job %s left for the next run", job_id)
+                swept.errors += 1
     return swept
 
 

@@ -35,6 +35,7 @@ from chalicelib.jobs import invocation, store
 from chalicelib.jobs.kind import Progress
 from chalicelib.jobs.model import Job
 from chalicelib.jobs.registry import get_kind, lane_of
+from chalicelib.telemetry import logs
 
 log = logging.getLogger(__name__)
 PROGRESS_INTERVAL = 1.0  # seconds between progress writes
@@ -80,11 +81,12 @@ def handle_jobs(messages: Iterable[Message], context: Any = None) -> dict[str, l
     failures = []
     with invocation.running(None if context is None else int(context.get_remaining_time_in_millis())):
         for message in messages:
-            try:
-                done = process(message)
-            except Exception:  # infrastructure trouble (DynamoDB, S3): let the queue retry
-                log.exception("message %s will be retried", message.to_dict().get("messageId"))
-                done = False
+            with logs.scope():  # this message's job, kind and attempt, on every line it logs
+                try:
+                    done = process(message)
+                except Exception:  # infrastructure trouble (DynamoDB, S3): let the queue retry
+                    log.exception("message %s will be retried", message.to_dict().get("messageId"))
+                    done = False
             if not done:
                 failures.append({"itemIdentifier": str(message.to_dict()["messageId"])})
     return {"batchItemFailures": failures}
@@ -103,6 +105,7 @@ def process(message: Message) -> bool:
     if ticket is None:
         log.error("dropping a message that names no job: %.200s", message.body)
         return True
+    logs.bind(job_id=ticket.job_id)
     claim = store.claim(ticket.job_id, ticket.seq, lease_seconds=lease_seconds())
     if claim.outcome is store.ClaimOutcome.BUSY:
         _come_back_after_the_lease(message, claim.job)
@@ -133,6 +136,8 @@ def _come_back_after_the_lease(message: Message, job: Job | None) -> None:
 
 
 def _run(job: Job, attempt: int, last_delivery: bool) -> bool:
+    logs.bind(kind=job.kind, attempt=attempt)
+    log.info("job %s: attempt %s started", job.id, attempt)
     started = time.perf_counter()
     try:
         kind = get_kind(job.kind)
@@ -220,11 +225,12 @@ def handle_dead_letters(messages: Iterable[Message]) -> dict[str, list[dict[str,
     redelivery (``batchItemFailures``) without holding back the others of its batch."""
     failures = []
     for message in messages:
-        try:
-            _fail_dead_job(message.body)
-        except Exception:
-            log.exception("dead letter %s will be retried", message.to_dict().get("messageId"))
-            failures.append({"itemIdentifier": str(message.to_dict()["messageId"])})
+        with logs.scope():
+            try:
+                _fail_dead_job(message.body)
+            except Exception:
+                log.exception("dead letter %s will be retried", message.to_dict().get("messageId"))
+                failures.append({"itemIdentifier": str(message.to_dict()["messageId"])})
     return {"batchItemFailures": failures}
 
 
@@ -234,6 +240,7 @@ def _fail_dead_job(body: str) -> None:
     if ticket is None:  # nothing to fail or redrive: its body stays in the log, for a person to see
         log.error("dead letter naming no job, dropped: %.2000s", body)
         return
+    logs.bind(job_id=ticket.job_id)
     deliveries = get_settings().max_receive_count
     reason = f"gave up: its message was delivered {deliveries} times without finishing"
     if store.give_up(ticket.job_id, ticket.seq, reason, dead_letter=True):

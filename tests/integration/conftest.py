@@ -28,6 +28,7 @@ class Service:
     data: tuple[Path, Path]
     load_output: str
     posts_api: FakePostsApi
+    log_dir: Path | None = None  # the stack's log files (api.log, worker.log, ...)
 
     def _session(self) -> boto3.Session:
         return boto3.Session(

@@ -1,0 +1,1 @@
+"""What the service tells its operators: JSON log lines, metrics (CloudWatch EMF), request ids."""
