@@ -5,6 +5,7 @@ earlier work."""
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import pytest
@@ -53,6 +54,11 @@ def test_every_kind_in_one_live_table_filtered_opened_and_kept_over_a_reload(vis
     expect(row(page, broken).locator('[data-action="retry"]')).to_be_visible()
     expect(row(page, report).locator('[data-action="retry"], [data-action="cancel"]')).to_have_count(0)
     expect(row(page, report).locator("progress")).to_have_attribute("value", "1")
+    # What waits for the workers, from /health, above the table.
+    for lane in ("jobs queue", "imports queue", "dead letters"):
+        expect(page.locator(f'#job-queues [data-queue="{lane}"]')).to_have_text(
+            re.compile(rf"{lane}: \d+ waiting, \d+ in flight, \d+ delayed")
+        )
 
     page.select_option('#job-list select[name="kind"]', "report")
     page.select_option('#job-list select[name="status"]', "failed")

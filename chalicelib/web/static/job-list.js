@@ -17,7 +17,8 @@ const COLUMNS = [
   { key: "attempts", label: "Attempts" },
 ];
 
-export function setUpJobList(container, { onOpen }) {
+/** `onRefresh()` runs with every refresh of the list (the queues' line follows the same rhythm). */
+export function setUpJobList(container, { onOpen, onRefresh }) {
   const kind = container.querySelector('select[name="kind"]');
   const status = container.querySelector('select[name="status"]');
   const previous = container.querySelector('[data-page="previous"]');
@@ -44,7 +45,7 @@ export function setUpJobList(container, { onOpen }) {
     if (status.value) query.set("status", status.value);
     if (cursors[page]) query.set("cursor", cursors[page]);
     try {
-      const answer = await getJson(`jobs?${query}`);
+      const [answer] = await Promise.all([getJson(`jobs?${query}`), onRefresh()]);
       cursors[page + 1] = answer.next_cursor;
       show(answer.items, answer.next_cursor);
     } catch (error) {

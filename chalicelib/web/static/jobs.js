@@ -2,6 +2,7 @@
 import { readParam, writeParams } from "./address.js";
 import { setUpJobDetail } from "./job-detail.js";
 import { setUpJobList } from "./job-list.js";
+import { showQueues } from "./queues.js";
 
 /** `onShow(kind, id)` opens the job in its kind's own section (a report's download, an import's rows). */
 export function setUpJobs(section, { onShow }) {
@@ -9,7 +10,9 @@ export function setUpJobs(section, { onShow }) {
     onClose: () => writeParams({ job: "" }),
     onShow,
   });
+  const queues = section.querySelector("#job-queues");
   setUpJobList(section.querySelector("#job-list"), {
+    onRefresh: () => showQueues(queues),
     onOpen: (id) => {
       writeParams({ job: id });
       detail.open(id);
