@@ -150,6 +150,12 @@ def test_a_time_in_another_zone_or_without_one_is_read_as_the_same_moment(
         assert ids([page(client, until=form)]) == [older], form
 
 
+def test_times_before_the_year_1000_compare_as_times(client: Client, make_job: Callable[..., str]) -> None:
+    job_id = make_job("metric", start())
+    assert page(client, until="0999-01-01T00:00:00Z")["items"] == []
+    assert ids([page(client, since="0999-01-01T00:00:00Z")]) == [job_id]
+
+
 def test_since_after_until_is_an_empty_listing(client: Client, make_job: Callable[..., str]) -> None:
     make_job("metric", start())
     found = page(client, since="2026-11-22T10:00:00Z", until="2026-11-22T09:00:00Z")

@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema
 
-from chalicelib import clock
 from chalicelib.api.models.common import Answer, Request, Status, StatusView
 from chalicelib.jobs import cursor
 from chalicelib.jobs.listing import DEFAULT_LIMIT, MAX_LIMIT, JobFilter
@@ -64,7 +63,11 @@ class JobQuery(Request):
 
 
 def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else clock.iso(moment)
+    """``clock.iso``'s form (UTC, milliseconds, ``Z``), the year always in four digits (``strftime``
+    writes year 999 as ``999``, which would sort after ``2026``)."""
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class JobListItem(Answer):
