@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, WithJsonSchema
 
 from chalicelib.api.models.common import Answer, Request, Status, StatusView
 from chalicelib.jobs import cursor
 from chalicelib.jobs.listing import DEFAULT_LIMIT, MAX_LIMIT, JobFilter
 from chalicelib.jobs.registry import KINDS
-from chalicelib.validation import broken
+from chalicelib.validation import broken, shown
+
+# A date, or a date and time (minutes, seconds, up to 6 decimals optional), with an optional zone.
+_MOMENT = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2})?)?"
+)
 
 
 class JobRecord(StatusView):
@@ -28,6 +34,15 @@ def _known_kind(name: str) -> str:
     return name
 
 
+def _iso_text(value: Any) -> Any:
+    """Only ISO 8601 text: pydantic alone would also take ``0.5`` (seconds since the epoch)."""
+    if not isinstance(value, str) or not _MOMENT.fullmatch(value):
+        raise broken(
+            f"must be an ISO 8601 time like 2026-11-22T10:00:00Z or a date like 2026-11-22 (got {shown(value)})"
+        )
+    return value
+
+
 def _in_utc(moment: datetime) -> datetime:
     """``moment`` in UTC (job records store UTC times); without a zone, it is UTC."""
     try:
@@ -37,7 +52,12 @@ def _in_utc(moment: datetime) -> datetime:
 
 
 Kind = Annotated[str, AfterValidator(_known_kind), WithJsonSchema({"type": "string", "enum": list(KINDS)})]
-Moment = Annotated[datetime, AfterValidator(_in_utc)]
+Moment = Annotated[
+    datetime,
+    BeforeValidator(_iso_text),
+    AfterValidator(_in_utc),
+    WithJsonSchema({"type": "string", "pattern": f"^{_MOMENT.pattern}$"}),
+]
 Cursor = Annotated[str, StringConstraints(min_length=1, max_length=cursor.MAX_LENGTH, pattern="^[A-Za-z0-9_-]+$")]
 
 
