@@ -24,6 +24,7 @@ at 100 stored (fewer jobs match): only the plain listing compares like with like
 
 from __future__ import annotations
 
+import os
 import random
 import threading
 import time
@@ -89,6 +90,9 @@ class ListingResult:
     fills: list[Fill]
     latencies: list[Latency]
     seed: int
+    # The machine's 1-minute load average as each size's measurement began and ended (it is shared:
+    # a busier spell at one size than at the other moves the ratio).
+    loads: dict[int, tuple[float, float]]
 
     def p50(self, label: str, stored: int) -> float:
         return next(lat.p50_ms for lat in self.latencies if lat.label == label and lat.stored == stored)
@@ -211,7 +215,7 @@ def measure_listing(api_url: str, warmup: int, requests: int) -> ListingResult:
     bulk_start = newest[0] - timedelta(days=BULK_DAYS)
     step = timedelta(days=BULK_DAYS) / (LARGE - SMALL)
     older = [bulk_start + index * step for index in range(LARGE - SMALL)]
-    fills, latencies = [], []
+    fills, latencies, loads = [], [], {}
     for stored, moments, first in ((SMALL, newest, 0), (LARGE, older, SMALL)):
         print(f"  writing {len(moments):,} job records...")
         fills.append(fill(moments, first, rng))
@@ -220,7 +224,9 @@ def measure_listing(api_url: str, warmup: int, requests: int) -> ListingResult:
         if stored == SMALL:  # the servers' first requests are slow (DynamoDB Local's JVM warms up): not counted
             print(f"  warming up: {JIT_ROUNDS} rounds of every query...")
             measure(api_url, stored, JIT_ROUNDS, 2)
+        load_before = os.getloadavg()[0]
         latencies += measure(api_url, stored, warmup, requests)
-    result = ListingResult(fills, latencies, SEED)
+        loads[stored] = (load_before, os.getloadavg()[0])
+    result = ListingResult(fills, latencies, SEED, loads)
     print(f"  GET /jobs p50 ratio {LARGE:,} / {SMALL} stored: {result.ratio():.2f}")
     return result

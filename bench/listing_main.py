@@ -94,6 +94,11 @@ def markdown(results: Results) -> str:
             f"| {lat.label} | {lat.stored:,} | {lat.p50_ms:.1f} | {lat.p90_ms:.1f} | {lat.p99_ms:.1f} | {items} "
             f"| {more} |"
         )
+    lines += [""]
+    lines += [
+        f"1-minute load average while measuring {stored:,} stored: {start:.2f} -> {end:.2f}"
+        for stored, (start, end) in found.loads.items()
+    ]
     lines += ["", "p50 ratio 100,000 / 100 stored, per query:", ""]
     lines += [f"- {label}: {found.ratio(label):.2f}" for label, _ in listing.QUERIES]
     lines += [
