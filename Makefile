@@ -44,8 +44,9 @@ format: $(STAMP)  ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: $(STAMP)  ## every benchmark on private local stacks (~25 min); figures go to bench/*results.md
+bench: $(STAMP)  ## every benchmark on private local stacks (~30 min); figures go to bench/*results.md
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.listing_main
 	$(BIN)/python -m bench.imports_main
 	$(BIN)/python -m bench.reports_main
 

@@ -40,12 +40,12 @@ def list_jobs(query: JobQuery) -> dict[str, Any]:
     bp,
     "Cancel a job: a queued one at once, a running one at its next checkpoint",
     {202: Accepted},
-    errors=(409,),
+    errors=(409, 503),
     headers={202: {"Location": "The job: /jobs/{id}"}},
 )
 def cancel_job(job_id: str) -> Response:
     """202 with the status now: ``cancelled``, or ``running`` until the job's next checkpoint."""
-    return accepted(store.cancel(job_id), f"/jobs/{job_id}")
+    return accepted(redrive.cancel(job_id), f"/jobs/{job_id}")
 
 
 @bp.route("/jobs/{job_id}/retry", methods=["POST"])

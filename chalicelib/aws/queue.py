@@ -14,8 +14,12 @@ from chalicelib.config import get_settings
 MAX_VISIBILITY_SECONDS = 12 * 3600
 
 
-@lru_cache(maxsize=8)
-def queue_url(name: str) -> str:
+@lru_cache(maxsize=16)
+def queue_url(name: str, probe: bool = False) -> str:
+    """A queue's URL, looked up once; ``probe``: with the health check's client (short timeouts,
+    one try), so a /health while SQS is unreachable answers in seconds even before the first lookup."""
+    if probe:
+        return clients.sqs_probe().get_queue_url(QueueName=name)["QueueUrl"]
     return clients.sqs().get_queue_url(QueueName=name)["QueueUrl"]
 
 
@@ -64,7 +68,7 @@ class Depth:
 def depth(queue_name: str) -> Depth:
     """One GetQueueAttributes call, with the health check's client (short timeouts, one try)."""
     attributes = clients.sqs_probe().get_queue_attributes(
-        QueueUrl=queue_url(queue_name),
+        QueueUrl=queue_url(queue_name, probe=True),
         AttributeNames=[
             "ApproximateNumberOfMessages",
             "ApproximateNumberOfMessagesNotVisible",

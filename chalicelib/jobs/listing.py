@@ -190,8 +190,8 @@ def _read(
             return entries[:limit], _position(entries[limit - 1])
         if key is None:
             return entries, None
-        if plan.remaining is not None and read >= MAX_READ:
-            return entries, _position(entries[-1] if entries else key)
+        if plan.remaining is not None and read >= MAX_READ:  # every match up to ``key`` is in the page
+            return entries, _position(key)
 
 
 def _index_query(plan: _Plan, lower: str, upper: str | None, size: int, start: dict[str, Any] | None) -> dict[str, Any]:

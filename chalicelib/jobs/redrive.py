@@ -1,14 +1,19 @@
-"""Retrying a failed or cancelled job (a redrive): queue it again under its id, and send its message.
+"""Steering a job from the API: cancel it, or retry a failed or cancelled one (a redrive).
 
-The record's transition is ``store.retry`` (conditional: two retries at once queue it once). A
+Cancel is ``store.cancel``. A retry queues the job again under its id and sends its message; the
+record's transition is ``store.retry`` (conditional: two retries at once queue it once). A
 retry asked to ``resend_unknown`` first lets the kind mark what may have been sent (an import's
 ``unknown`` rows); without it such rows are never sent again. If the message cannot be sent, the
-job is failed again with the reason, as ``submit`` does, and can be retried once more.
+job is failed again with the reason, as ``submit`` does, and can be retried once more. A write
+DynamoDB still throttles after botocore's retries is ``Unavailable`` (a 503), not a 500: each
+write is conditional, so the job is as it was or as the last write left it.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -20,10 +25,21 @@ from chalicelib.jobs.model import Job
 from chalicelib.jobs.registry import get_kind
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+def cancel(job_id: str) -> Job:
+    """Cancel the job (``store.cancel``): at once if no worker holds it, else at its next checkpoint."""
+    return _unless_throttled(lambda: store.cancel(job_id))
 
 
 def retry(job_id: str, *, resend_unknown: bool = False) -> Job:
     """Queue the job again; ``resend_unknown``: also send again the rows whose outcome is unknown."""
+    return _unless_throttled(lambda: _retry(job_id, resend_unknown))
+
+
+def _retry(job_id: str, resend_unknown: bool) -> Job:
+    """The record's transition (after marking unknown rows, if asked), then the message."""
 
     def prepare(job: Job) -> None:
         if not resend_unknown:
@@ -50,3 +66,13 @@ def retry(job_id: str, *, resend_unknown: bool = False) -> Job:
         raise Unavailable("the job queue is unavailable; the job was not queued again, try again") from exc
     log.info("job %s queued again (token %s)", job.id, job.seq)
     return job
+
+
+def _unless_throttled(change: Callable[[], T]) -> T:
+    """Make the change; a transient AWS error that outlasted botocore's retries is a 503."""
+    try:
+        return change()
+    except Exception as exc:
+        if not is_transient(exc):
+            raise
+        raise Unavailable("the jobs table is busy; the job may be unchanged, try again") from exc

@@ -1,11 +1,13 @@
 """Browser tests: the page in headless Chromium (Debian's ``chromium`` package, driven by
-Playwright) against the local stack of ``tests/conftest.py``. Screenshots go to .cache/screenshots/."""
+Playwright) against the local stack of ``tests/conftest.py``. Screenshots go to .cache/screenshots/;
+with ``DOCS_SCREENSHOTS=1`` the ones the README shows are also written to docs/."""
 
 from __future__ import annotations
 
 import os
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +18,7 @@ from infra.local.stack import ROOT
 from tests.integration.conftest import Service
 
 SCREENSHOTS = ROOT / ".cache" / "screenshots"
+DOCS = ROOT / "docs"
 
 
 def chromium_path() -> str:
@@ -38,11 +41,14 @@ class Visit:
         self.page.locator(f"#{name}").scroll_into_view_if_needed()
         return self.page
 
-    def screenshot(self, section: str, name: str | None = None) -> Path:
-        """A picture of one section, kept as a test artefact: .cache/screenshots/<name or section>.png."""
+    def screenshot(self, section: str, name: str | None = None, *, docs: bool = False) -> Path:
+        """A picture of one section, kept as a test artefact: .cache/screenshots/<name or section>.png;
+        ``docs``: also docs/<name>.png, for the README, when ``DOCS_SCREENSHOTS=1``."""
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / f"{name or section}.png"
         self.page.locator(f"#{section}").screenshot(path=path)
+        if docs and os.environ.get("DOCS_SCREENSHOTS") == "1":
+            (DOCS / path.name).write_bytes(path.read_bytes())
         return path
 
 
@@ -55,9 +61,10 @@ def browser() -> Iterator[Browser]:
         launched.close()
 
 
-@pytest.fixture
-def visit(browser: Browser, service: Service) -> Iterator[Visit]:
-    """``GET /`` in a new context; the test fails if the page throws or pops up a dialog."""
+@contextmanager
+def opened(browser: Browser, url: str) -> Iterator[Visit]:
+    """``url`` in a new browser context; fails if the page throws or pops up a dialog (a prompt
+    for the API key included: the page asks in a form of its own)."""
     context = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(15_000)
@@ -69,9 +76,18 @@ def visit(browser: Browser, service: Service) -> Iterator[Visit]:
         dialog.dismiss()
 
     page.on("dialog", dismiss)
-    page.goto(f"{service.api}/")
-    page.wait_for_selector("body[data-ready=true]")
-    yield seen
-    context.close()
+    try:
+        page.goto(url)
+        page.wait_for_selector("body[data-ready=true]")
+        yield seen
+    finally:
+        context.close()
     assert seen.errors == [], "the page threw"
     assert seen.dialogs == [], "the page opened a dialog"
+
+
+@pytest.fixture
+def visit(browser: Browser, service: Service) -> Iterator[Visit]:
+    """``GET /`` in a new context (see ``opened``)."""
+    with opened(browser, f"{service.api}/") as seen:
+        yield seen

@@ -16,18 +16,23 @@ from chalice.test import Client
 from pynamodb.exceptions import UpdateError
 
 from chalicelib import clock
+from chalicelib.aws import clients
 from chalicelib.config import get_settings
 from chalicelib.errors import Conflict, ContinueLater, RetryableJobError
 from chalicelib.imports import ledger
 from chalicelib.imports import posts_api as posts_api_client
 from chalicelib.jobs import redrive, store, sweeper, worker
 from chalicelib.jobs.kind import Params, Progress
+from chalicelib.jobs.kinds import report as report_kind
 from chalicelib.jobs.model import Job
 from chalicelib.jobs.registry import KINDS
+from chalicelib.reports import aggregate as aggregation
 from infra.local.fake_posts_api import FakePostsApi
 from tests.functional.delivery import Queues
 from tests.functional.test_imports import results, status, upload
 from tests.functional.test_jobs import throttled
+from tests.functional.test_reports import PLAYS
+from tests.functional.test_reports import upload as upload_plays
 
 
 def launch(client: Client) -> str:
@@ -589,3 +594,44 @@ def test_a_throttled_checkpoint_after_a_cancel_is_skipped_and_the_next_one_stops
     queues.deliver()
 
     assert steps == [0.25, 0.5] and store.get_job(job_id).status == "cancelled"
+
+
+# -- reports
+
+
+def test_a_report_stops_between_its_passes_and_uploads_no_totals(
+    client: Client, queues: Queues, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(worker, "PROGRESS_INTERVAL", 0)
+    real_aggregate = aggregation.aggregate
+    passes: list[str] = []
+
+    def aggregate(*args: Any, **kwargs: Any) -> Any:
+        passes.append("aggregate")
+        assert cancel(client, report_id)[1]["status"] == "running"  # cancelled after the download
+        return real_aggregate(*args, **kwargs)
+
+    monkeypatch.setattr(report_kind, "aggregate", aggregate)
+    response = upload_plays(client, PLAYS)
+    report_id = json.loads(response.body)["id"]
+
+    drain(queues)
+
+    job = store.get_job(report_id)
+    assert (passes, job.status, store.result_of(job)) == (["aggregate"], "cancelled", None)
+    listed = clients.s3().list_objects_v2(Bucket=get_settings().bucket, Prefix="results/")
+    assert listed.get("KeyCount", 0) == 0  # no totals uploaded
+
+
+def test_a_cancel_whose_write_stays_throttled_is_a_503_and_changes_nothing(
+    client: Client, aws: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    job_id = launch(client)
+    error = UpdateError("Failed to update item", throttled())
+    monkeypatch.setattr(Job, "update", lambda *args, **kwargs: (_ for _ in ()).throw(error))
+
+    code, answer = cancel(client, job_id)
+
+    monkeypatch.undo()
+    assert code == 503 and "try again" in answer["Message"]
+    assert store.get_job(job_id).status == "queued"

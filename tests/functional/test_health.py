@@ -88,8 +88,10 @@ def test_delayed_messages_and_dead_letters_are_counted(client: Client, queues: Q
 class _Unreachable:
     """An SQS client whose every call fails as when the endpoint cannot be reached."""
 
-    def get_queue_attributes(self, **kwargs: Any) -> Any:
+    def get_queue_url(self, **kwargs: Any) -> Any:
         raise EndpointConnectionError(endpoint_url="https://sqs.us-east-1.amazonaws.com/")
+
+    get_queue_attributes = get_queue_url
 
 
 def test_sqs_unreachable_still_answers_200_naming_what_it_could_not_read(

@@ -143,11 +143,19 @@ def test_a_time_in_another_zone_or_without_one_is_read_as_the_same_moment(
     first = start()
     older, newer = make_job("metric", first), make_job("metric", first + timedelta(hours=1))
     moment = first + timedelta(minutes=30)
-    forms = [clock.iso(moment), moment.replace(tzinfo=None).isoformat(), moment.astimezone().isoformat()]
+    naive = moment.replace(tzinfo=None)
+    forms = [clock.iso(moment), naive.isoformat(), naive.isoformat(sep=" "), naive.isoformat(timespec="minutes")]
+    forms.append(moment.astimezone().isoformat())
     forms.append(moment.astimezone(datetime.now().astimezone().tzinfo).isoformat())
     for form in forms:
         assert ids([page(client, since=form)]) == [newer], form
         assert ids([page(client, until=form)]) == [older], form
+
+
+def test_times_before_the_year_1000_compare_as_times(client: Client, make_job: Callable[..., str]) -> None:
+    job_id = make_job("metric", start())
+    assert page(client, until="0999-01-01T00:00:00Z")["items"] == []
+    assert ids([page(client, since="0999-01-01T00:00:00Z")]) == [job_id]
 
 
 def test_since_after_until_is_an_empty_listing(client: Client, make_job: Callable[..., str]) -> None:
@@ -227,6 +235,10 @@ def encoded(payload: Any) -> str:
         ("since=yesterday", "since"),
         ("until=2026-13-01", "until"),
         ("since=0001-01-01T00:00:00%2B05:00", "since"),
+        ("until=0.5", "until"),
+        ("since=1700000000", "since"),
+        ("since=2026-11-22T10:00:00%2B0500", "since"),
+        ("since=2026-02-30", "since"),
         ("cursor=", "cursor"),
         ("cursor=not%20base64!", "cursor"),
         ("cursor=" + "A" * 700, "cursor"),

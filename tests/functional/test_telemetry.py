@@ -95,3 +95,12 @@ def test_a_job_failed_by_the_dead_letter_handler_is_counted_by_its_kind_without_
     assert "duration" not in emf[0]  # known only to a worker
     failed = [line for line in lines if line["logger"] == "chalicelib.jobs.worker" and line["level"] == "ERROR"]
     assert failed and all(line["job_id"] == job_id for line in failed)
+
+
+def test_a_cancelled_job_is_counted_once_as_cancelled(client: Client, capsys: pytest.CaptureFixture[str]) -> None:
+    response = client.http.post("/launch", body="{}", headers={"Content-Type": "application/json"})
+    job_id = json.loads(response.body)["job_id"]
+    statuses = [client.http.post(f"/jobs/{job_id}/cancel").status_code for _ in range(2)]
+    assert statuses == [202, 409]  # the second finds it finished: nothing more is counted
+    emf = emf_lines(capsys.readouterr().out)
+    assert [(line["job_id"], line["kind"], line["status"]) for line in emf] == [(job_id, "metric", "cancelled")]

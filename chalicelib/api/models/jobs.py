@@ -9,12 +9,16 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, WithJsonSchema
 
-from chalicelib import clock
 from chalicelib.api.models.common import Answer, Request, Status, StatusView
 from chalicelib.jobs import cursor
 from chalicelib.jobs.listing import DEFAULT_LIMIT, MAX_LIMIT, JobFilter
 from chalicelib.jobs.registry import KINDS
-from chalicelib.validation import broken
+from chalicelib.validation import broken, shown
+
+# A date, or a date and time (minutes, seconds, up to 6 decimals optional), with an optional zone.
+_MOMENT = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2})?)?"
+)
 
 
 class PastRun(Answer):
@@ -50,6 +54,15 @@ def _known_kind(name: str) -> str:
     return name
 
 
+def _iso_text(value: Any) -> Any:
+    """Only ISO 8601 text: pydantic alone would also take ``0.5`` (seconds since the epoch)."""
+    if not isinstance(value, str) or not _MOMENT.fullmatch(value):
+        raise broken(
+            f"must be an ISO 8601 time like 2026-11-22T10:00:00Z or a date like 2026-11-22 (got {shown(value)})"
+        )
+    return value
+
+
 def _in_utc(moment: datetime) -> datetime:
     """``moment`` in UTC (job records store UTC times); without a zone, it is UTC."""
     try:
@@ -58,18 +71,13 @@ def _in_utc(moment: datetime) -> datetime:
         raise broken(f"{moment.isoformat()} is out of range in UTC") from None
 
 
-_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
-
-
-def _not_a_number(value: Any) -> Any:
-    """pydantic reads a number as seconds since 1970: the document says ISO 8601, so a number is refused."""
-    if isinstance(value, int | float) or (isinstance(value, str) and _NUMBER.fullmatch(value.strip())):
-        raise broken(f"must be an ISO 8601 date or time (2026-11-22T10:00:00Z), not a number ({str(value)[:40]!r})")
-    return value
-
-
 Kind = Annotated[str, AfterValidator(_known_kind), WithJsonSchema({"type": "string", "enum": list(KINDS)})]
-Moment = Annotated[datetime, BeforeValidator(_not_a_number), AfterValidator(_in_utc)]
+Moment = Annotated[
+    datetime,
+    BeforeValidator(_iso_text),
+    AfterValidator(_in_utc),
+    WithJsonSchema({"type": "string", "pattern": f"^{_MOMENT.pattern}$"}),
+]
 Cursor = Annotated[str, StringConstraints(min_length=1, max_length=cursor.MAX_LENGTH, pattern="^[A-Za-z0-9_-]+$")]
 
 
@@ -95,7 +103,11 @@ class JobQuery(Request):
 
 
 def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else clock.iso(moment)
+    """``clock.iso``'s form (UTC, milliseconds, ``Z``), the year always in four digits (``strftime``
+    writes year 999 as ``999``, which would sort after ``2026``)."""
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class JobListItem(Answer):

@@ -21,10 +21,13 @@ export function say(element, text, kind = "info") {
   element.dataset.kind = kind;
 }
 
-/** A table of `rows` (objects) under `columns`: [{ key, label, format? }]. */
-export function table(columns, rows) {
+/**
+ * A table of `rows` (objects) under `columns`: [{ key, label, format? }]; `rowAttributes(row)`
+ * gives each row's attributes (e.g. `data-id`).
+ */
+export function table(columns, rows, { rowAttributes = () => ({}) } = {}) {
   const head = h("tr", {}, ...columns.map((column) => h("th", { scope: "col" }, column.label ?? column.key)));
-  const body = rows.map((row) => h("tr", {}, ...columns.map((column) => cell(column, row))));
+  const body = rows.map((row) => h("tr", rowAttributes(row), ...columns.map((column) => cell(column, row))));
   return h("table", {}, h("thead", {}, head), h("tbody", {}, ...body));
 }
 
@@ -42,9 +45,16 @@ export function facts(element, pairs) {
   );
 }
 
-/** The job status as a coloured badge ("queued", "running", "succeeded", "failed"). */
+/** The job status as a coloured badge ("queued", "running", "succeeded", "failed", "cancelled"). */
 export function badge(status) {
   return h("span", { class: `badge ${status}` }, status);
+}
+
+/** A job's progress (0 to 1) as a bar with its percentage beside it. */
+export function progressBar(fraction) {
+  const value = Math.min(1, Math.max(0, Number(fraction) || 0));
+  const percent = `${Math.round(value * 100)} %`;
+  return h("span", { class: "progress" }, h("progress", { max: "1", value: String(value), "aria-label": percent }), percent);
 }
 
 export function formatTime(iso) {

@@ -1,7 +1,10 @@
-// Imports: upload a posts CSV, watch the counters move, page through each row's result.
+// Imports: upload a posts CSV, watch the counters move, page through each row's result; earlier
+// imports listed below, the one shown kept in the address (?import=ID).
+import { readParam, writeParams } from "./address.js";
 import { getJson } from "./api.js";
 import { badge, facts, h, say, table } from "./dom.js";
 import { setUpFileForm } from "./file-form.js";
+import { setUpPastJobs } from "./past-jobs.js";
 import { Follower, follow } from "./poll.js";
 import { postFile } from "./upload.js";
 
@@ -27,6 +30,7 @@ export function setUpImports(section) {
       const last = await follow(() => getJson(`imports/${encodeURIComponent(id)}`), (job) => show(job), { signal });
       if (!last) return;
       if (last.status === "succeeded") say(message, "Done: every row's result is below.", "ok");
+      else if (last.status === "cancelled") say(message, "The import was cancelled: the rows it reached are below.");
       else say(message, `The import ${last.status}: ${last.error ?? "no reason given"}`, "error");
       await results.open(id);
     } catch (error) {
@@ -47,10 +51,23 @@ export function setUpImports(section) {
     ]);
   }
 
+  function open(id) {
+    writeParams({ import: id });
+    say(message, "");
+    watch({ id });
+  }
+
   setUpFileForm(section.querySelector("#import-form"), message, {
     send: (file, onProgress) => postFile("imports", file, onProgress),
-    onSent: watch,
+    onSent: ({ id }) => {
+      writeParams({ import: id });
+      watch({ id });
+    },
   });
+  setUpPastJobs(section.querySelector("#import-history"), { kind: "import", onOpen: open });
+  const opened = readParam("import");
+  if (opened) watch({ id: opened });
+  return { open };
 }
 
 /** A row's result; "unknown" when its request may have reached the API (the post may exist). */

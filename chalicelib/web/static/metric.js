@@ -1,4 +1,6 @@
-// Metric: launch calculate_metric, watch its status change, see the (big, exact) result.
+// Metric: launch calculate_metric, watch its status change, see the (big, exact) result; the job
+// shown is kept in the address (?metric=ID).
+import { readParam, writeParams } from "./address.js";
 import { getJson, postJson } from "./api.js";
 import { badge, facts, formatSeconds, formatTime, h, say } from "./dom.js";
 import { Follower, follow } from "./poll.js";
@@ -9,13 +11,9 @@ export function setUpMetric(section) {
   const details = section.querySelector("#metric-job");
   const follower = new Follower();
 
-  button.addEventListener("click", async () => {
+  async function watch(jobId) {
     const signal = follower.start();
-    details.replaceChildren();
-    say(message, "Launching…");
     try {
-      const { job_id: jobId } = await postJson("launch", {});
-      say(message, "Launched; the status below follows the job.");
       const last = await follow(
         () => getJson(`get_result?job_id=${encodeURIComponent(jobId)}`),
         (answer) => show(details, answer),
@@ -25,7 +23,23 @@ export function setUpMetric(section) {
     } catch (error) {
       say(message, error.message, "error");
     }
+  }
+
+  button.addEventListener("click", async () => {
+    follower.start(); // the job shown until now is no longer followed
+    details.replaceChildren();
+    say(message, "Launching…");
+    try {
+      const { job_id: jobId } = await postJson("launch", {});
+      writeParams({ metric: jobId });
+      say(message, "Launched; the status below follows the job.");
+      await watch(jobId);
+    } catch (error) {
+      say(message, error.message, "error");
+    }
   });
+  const shown = readParam("metric");
+  if (shown) watch(shown);
 }
 
 function show(details, answer) {

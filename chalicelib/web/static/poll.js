@@ -27,3 +27,42 @@ export class Follower {
     return this.#controller.signal;
   }
 }
+
+/**
+ * Call `refresh()` now and again every `every` ms while `wanted()` (e.g. a listed job is still
+ * open) and the page is visible: a list costs one request a period however many rows it shows,
+ * and nothing at all once its jobs are finished or the tab is hidden. `now()` refreshes at once
+ * (a job was launched, a filter changed); calls never overlap.
+ */
+export function repeat(refresh, { wanted, every = 2000 }) {
+  let timer = null;
+  let running = null;
+  let again = false;
+
+  async function now() {
+    clearTimeout(timer);
+    timer = null;
+    if (running) {
+      again = true; // one more refresh after this one, with what changed meanwhile
+      return running;
+    }
+    // `refresh` shows its own errors; a failed one is tried again at the next period.
+    running = Promise.resolve()
+      .then(refresh)
+      .catch(() => {})
+      .finally(() => {
+        running = null;
+      });
+    await running;
+    if (again) {
+      again = false;
+      return now();
+    }
+    if (wanted() && document.visibilityState === "visible") timer = setTimeout(now, every);
+  }
+
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible" && !timer && !running && wanted()) now();
+  });
+  return { now };
+}

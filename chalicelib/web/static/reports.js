@@ -1,7 +1,10 @@
-// Reports: upload a plays CSV, watch the job, download the totals.
+// Reports: upload a plays CSV, watch the job, download the totals; earlier reports listed below,
+// the one shown kept in the address (?report=ID).
+import { readParam, writeParams } from "./address.js";
 import { getJson } from "./api.js";
 import { badge, facts, formatSeconds, h, say } from "./dom.js";
 import { setUpFileForm } from "./file-form.js";
+import { setUpPastJobs } from "./past-jobs.js";
 import { Follower, follow } from "./poll.js";
 import { postReport } from "./upload.js";
 
@@ -18,6 +21,7 @@ export function setUpReports(section) {
       const last = await follow(() => getJson(`reports/${encodeURIComponent(id)}`), (report) => show(report), { signal });
       if (!last) return;
       if (last.status === "succeeded") say(message, "Done: download the totals below.", "ok");
+      else if (last.status === "cancelled") say(message, "The report was cancelled.");
       else say(message, `The report ${last.status}: ${last.error ?? "no reason given"}`, "error");
     } catch (error) {
       say(message, error.message, "error");
@@ -41,5 +45,21 @@ export function setUpReports(section) {
     problems.replaceChildren(...(report.errors ?? []).map((problem) => h("li", {}, problem)));
   }
 
-  setUpFileForm(section.querySelector("#report-form"), message, { send: postReport, onSent: watch });
+  function open(id) {
+    writeParams({ report: id });
+    say(message, "");
+    watch({ id });
+  }
+
+  setUpFileForm(section.querySelector("#report-form"), message, {
+    send: postReport,
+    onSent: ({ id }) => {
+      writeParams({ report: id });
+      watch({ id });
+    },
+  });
+  setUpPastJobs(section.querySelector("#report-history"), { kind: "report", onOpen: open });
+  const opened = readParam("report");
+  if (opened) watch({ id: opened });
+  return { open };
 }

@@ -1,15 +1,14 @@
-// Sending files with a progress bar. XMLHttpRequest, because fetch cannot report upload progress.
-import { ApiError, postJson, readAnswer } from "./api.js";
+// Sending files with a progress bar: to the API in the request, or to storage through a presigned URL.
+import { ApiError, postJson, postWithProgress, putToStorage } from "./api.js";
 
 // The API takes request bodies up to 5 MB; the multipart framing around the file needs a little room.
 const DIRECT_LIMIT = 5 * 1024 * 1024 - 64 * 1024;
 
 /** POST `file` as multipart field "file" to the API path; resolves with the JSON answer. */
-export async function postFile(path, file, onProgress) {
+export function postFile(path, file, onProgress) {
   const form = new FormData();
   form.append("file", file, file.name);
-  const { status, text } = await send("POST", path, form, {}, onProgress);
-  return readAnswer(status, text);
+  return postWithProgress(path, form, onProgress);
 }
 
 /**
@@ -21,23 +20,9 @@ export async function postReport(file, onProgress) {
   const ticket = await postJson("reports/uploads", { size: file.size, filename: file.name });
   // Browsers set Content-Length themselves (and refuse to be told it).
   const headers = Object.fromEntries(Object.entries(ticket.headers).filter(([name]) => name.toLowerCase() !== "content-length"));
-  const { status } = await send(ticket.method, ticket.url, file, headers, onProgress);
+  const status = await putToStorage(ticket.method, ticket.url, file, headers, onProgress);
   if (status < 200 || status >= 300) {
     throw new ApiError(`Storage refused the upload (HTTP ${status}).`, { status });
   }
   return postJson("reports/from-upload", { upload_id: ticket.upload_id, filename: file.name });
-}
-
-function send(method, url, body, headers, onProgress) {
-  return new Promise((resolve, reject) => {
-    const request = new XMLHttpRequest();
-    request.open(method, url);
-    for (const [name, value] of Object.entries(headers)) request.setRequestHeader(name, value);
-    request.upload.addEventListener("progress", (event) => {
-      if (event.lengthComputable) onProgress(event.loaded / event.total);
-    });
-    request.addEventListener("load", () => resolve({ status: request.status, text: request.responseText }));
-    request.addEventListener("error", () => reject(new ApiError("The upload got no answer (network error).")));
-    request.send(body);
-  });
 }
