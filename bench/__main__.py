@@ -21,7 +21,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bench import calculations, data, jobs, load, logs, metric
-from bench.report import Results, publish
+from bench.results import Results, publish
 from bench.stack import local_stack
 
 

@@ -16,8 +16,9 @@ from chalicelib.records.query import USER_INDEX
 from chalicelib.records.tables import TABLES
 
 DLQ_RETENTION_SECONDS = 14 * 24 * 3600
-# DynamoDB deletes an item some time after the epoch seconds in this attribute. Declared on the
-# tables that grow with use; the code does not write it yet, so nothing expires today.
+# DynamoDB deletes an item some time after the epoch seconds in this attribute, on the tables that
+# grow with use: jobs and import rows get it RETENTION_DAYS after they are written or last finish
+# (chalicelib.jobs.store, chalicelib.imports.ledger).
 TTL_ATTRIBUTE = "expires_at"
 # Uploaded inputs are only read by their job: S3 deletes them after this many days.
 UPLOAD_PREFIXES = ("uploads/", "imports/")

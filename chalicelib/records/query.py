@@ -26,7 +26,6 @@ LIMIT = 100
 class Page:
     records: list[Record] = field(default_factory=list)
     items_read: int = 0
-    queries: int = 0
 
 
 def latest(table: RecordTable, *, from_date: str | None = None, user_id: str | None = None) -> Page:
@@ -62,6 +61,5 @@ def _query(
     if index:
         request["IndexName"] = index
     response = clients.dynamodb().query(**request)
-    page.queries += 1
     page.items_read += len(response["Items"])
     page.records.extend(from_item(table, item) for item in response["Items"])

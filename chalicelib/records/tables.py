@@ -75,7 +75,3 @@ SALES_DETAIL = RecordTable(
 )
 
 TABLES: dict[str, RecordTable] = {table.name: table for table in (SALES, SALES_DETAIL)}
-
-
-def get_table(name: str) -> RecordTable | None:
-    return TABLES.get(name)

@@ -48,27 +48,21 @@ from chalicelib.reports.csvfile import (
     scan_invalid,
 )
 
+# The constants below were measured; the figures behind each are in docs/REPORTS.md, "The constants".
 # DuckDB records at most this many unsplittable lines (its rejects table has no memory bound).
 _REJECTS_LIMIT = 1000
-# Memory outside DuckDB's limit: the interpreter, DuckDB's code, allocator slack (measured 100-120 MB).
+# Memory outside DuckDB's limit: the interpreter, DuckDB's code, allocator slack.
 _OVERHEAD_MB = 128
-# DuckDB's memory per (song, date) group: a fixed part plus ~2.4x the row's length (the song is
-# kept in the group), and it varies from run to run. Measured at its 122 MiB limit, every row a
-# distinct pair: 430,000 groups of 35-byte rows fit and 480,000 did not; 200,000 groups of 168-byte
-# rows fit and, once, 166,000 did not. Hence a wide margin (and the recursive split of pass 2):
+# DuckDB's memory per (song, date) group: a fixed part plus a share of the row's length, with a wide margin.
 _GROUP_BYTES_FIXED = 320
 _GROUP_BYTES_PER_ROW_BYTE = 4
 # The CSV reader's buffer (DuckDB's default is 32 MB per buffer): small enough for small budgets.
 _BUFFER_BYTES = 8 << 20
-# Rows per Parquet row group at most (DuckDB's default, 122,880, held ~20 MiB more at the peak for
-# no measurable gain); pass 1's partitioned writes flush smaller ones (~5,400 rows each with ~100
-# partitions: docs/REPORTS.md).
+# Rows per Parquet row group at most (DuckDB's default is 122,880).
 _ROW_GROUP = 16_384
-# Scratch Parquet as cheap to write as it gets: no compression, and no dictionary encoding (DuckDB
-# builds a dictionary per column chunk and gives up when it outgrows the limit: songs rarely repeat
-# within a row group, so that was 1.2 s of CPU per GB for nothing).
+# Scratch Parquet as cheap to write as it gets: no compression, no dictionary encoding.
 _PARQUET = f"COMPRESSION uncompressed, ROW_GROUP_SIZE {_ROW_GROUP}, DICTIONARY_SIZE_LIMIT 1"
-# Pass 1's share of the time (measured on 1 GB: ~7 s of ~10; a little less, so progress never runs ahead).
+# Pass 1's share of the time (a little less than measured, so progress never runs ahead).
 _AFTER_PASS_1 = 0.6
 # Pass 2 estimates the groups per partition on this many partitions, and leaves this margin.
 _SAMPLED_PARTITIONS = 4
@@ -79,11 +73,8 @@ _MAX_SPLITS = 3
 
 # The row rules of ``csvfile.row_problem`` in SQL, over the text read (``DateText``, ``PlaysText``)
 # and the date cast once (``Date``), written for speed (CPU per GB of input): a date is strict
-# when its digits and dashes are in place (GLOB), the year is not 0000 and it casts (the cast
-# alone takes '2020/01/01' and '2020-01-1x'; printing the cast back to compare cost 0.4 s more,
-# a regular expression 0.6 s more); plays by RE2 (``ltrim(Plays, '0123456789') = ''``: 5 s more).
-# A NUL byte in the song makes the row invalid (no measurable cost: 4.08 s of CPU on 100 MB
-# against 4.13 s without, medians of 7 alternating runs).
+# when its digits and dashes are in place (GLOB), the year is not 0000 and it casts; plays by
+# RE2; a NUL byte in the song makes the row invalid. Why these forms: docs/REPORTS.md, "The constants".
 _VALID = f"""
     Song <> '' AND NOT contains(Song, chr(0))
     AND DateText GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]' AND DateText >= '0001' AND Date IS NOT NULL
