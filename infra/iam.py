@@ -17,6 +17,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from chalicelib.aws import files
 from chalicelib.config import Settings
 from chalicelib.jobs.model import ALL_INDEX, KIND_INDEX, OPEN_INDEX, STATUS_INDEX
 from chalicelib.records.query import USER_INDEX
@@ -112,12 +113,12 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
         ),
         Grant(
             ("s3:PutObject",),
-            _objects("uploads/", "imports/"),
+            _objects(files.UPLOADS, files.IMPORTS),
             "files.put_bytes of a request's file; files.upload_url signs presigned PUTs with this role",
         ),
         Grant(
             ("s3:GetObject",),
-            _objects("uploads/", "results/"),
+            _objects(files.UPLOADS, files.RESULTS),
             "files.size_of (HEAD) of an upload; results.load; files.download_url signs presigned GETs",
         ),
         _LIST,
@@ -134,10 +135,10 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
     ),
     "run_jobs": (
         *_RUN_A_JOB,
-        Grant(("s3:GetObject",), _objects("uploads/", "imports/"), "files.download and size_of of a job's input"),
+        Grant(("s3:GetObject",), _objects(files.UPLOADS, files.IMPORTS), "files.download and size_of of a job's input"),
         Grant(
             ("s3:PutObject", "s3:AbortMultipartUpload"),
-            _objects("results/"),
+            _objects(files.RESULTS),
             "results.store; files.upload of report totals (multipart above 64 MB)",
         ),
         _LIST,
@@ -156,8 +157,8 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
     # The same worker, for the imports lane: only what an import does.
     "run_imports": (
         *_RUN_A_JOB,
-        Grant(("s3:GetObject",), _objects("imports/"), "files.download of the import's file"),
-        Grant(("s3:PutObject",), _objects("results/"), "results.store of a result too large for the job record"),
+        Grant(("s3:GetObject",), _objects(files.IMPORTS), "files.download of the import's file"),
+        Grant(("s3:PutObject",), _objects(files.RESULTS), "results.store of a result too large for the job record"),
         _LIST,
         Grant(
             ("sqs:GetQueueUrl", "sqs:SendMessage", "sqs:ChangeMessageVisibility", *_CONSUME),

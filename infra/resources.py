@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from chalicelib.aws import files
 from chalicelib.config import Settings
 from chalicelib.jobs.model import ALL_INDEX, KIND_INDEX, OPEN_INDEX, STATUS_INDEX, projected
 from chalicelib.records.query import USER_INDEX
@@ -21,9 +22,8 @@ DLQ_RETENTION_SECONDS = 14 * 24 * 3600
 # (chalicelib.jobs.store, chalicelib.imports.ledger).
 TTL_ATTRIBUTE = "expires_at"
 # Uploaded inputs are only read by their job: S3 deletes them after this many days.
-UPLOAD_PREFIXES = ("uploads/", "imports/")
+UPLOAD_PREFIXES = (files.UPLOADS, files.IMPORTS)
 UPLOAD_EXPIRY_DAYS = 7
-RESULTS_PREFIX = "results/"  # large results and report totals (chalicelib.jobs.results, kinds.report)
 # Parts of multipart uploads that never completed (a worker that died mid-upload).
 ABORT_MULTIPART_DAYS = 1
 
@@ -105,7 +105,7 @@ def ttl_tables(settings: Settings) -> list[str]:
 def lifecycle_rules(settings: Settings) -> list[dict[str, Any]]:
     """The files bucket's lifecycle, as S3's API takes it (the template converts it): uploads go
     after a week; results a day after the job records that point at them (``retention_days``)."""
-    expiry = {prefix: UPLOAD_EXPIRY_DAYS for prefix in UPLOAD_PREFIXES} | {RESULTS_PREFIX: settings.retention_days + 1}
+    expiry = {prefix: UPLOAD_EXPIRY_DAYS for prefix in UPLOAD_PREFIXES} | {files.RESULTS: settings.retention_days + 1}
     rules: list[dict[str, Any]] = [
         {
             "ID": f"expire-{prefix.rstrip('/')}",

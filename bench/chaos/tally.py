@@ -31,6 +31,9 @@ from typing import Any
 
 from bench.api import call
 from bench.chaos.workload import Job
+from chalicelib.aws import files
+from chalicelib.jobs import results as job_results
+from chalicelib.jobs.kinds import report
 from infra.local.chaos_proxy import Exchange
 from infra.local.faults import Fault
 
@@ -102,7 +105,7 @@ def _result_puts(exchanges: list[Exchange]) -> Counter[str]:
     for exchange in exchanges:
         key, query = exchange.facts.get("key", ""), exchange.facts.get("query", "")
         whole = (exchange.operation == "PUT" and not query) or (exchange.operation == "POST" and "uploadId=" in query)
-        if exchange.service == "s3" and whole and key.startswith("results/") and exchange.acknowledged:
+        if exchange.service == "s3" and whole and key.startswith(files.RESULTS) and exchange.acknowledged:
             counts[key] += 1
     return counts
 
@@ -119,10 +122,10 @@ def _param(job: Job, name: str) -> str | None:
 
 def _result_keys(job: Job) -> set[str]:
     """The S3 keys a job's result may be stored at (``chalicelib.jobs.results``, the report kind)."""
-    keys = {f"results/{job.id}.json"}
+    keys = {job_results.key_of(str(job.id))}
     upload_id = _param(job, "upload_id")
     if upload_id:
-        keys.add(f"results/{upload_id}.totals.csv")
+        keys.add(report.result_key(upload_id))
     return keys
 
 

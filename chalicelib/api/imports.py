@@ -16,7 +16,7 @@ from chalicelib.api.contract import accepted, follow, operation
 from chalicelib.api.errors import api_errors
 from chalicelib.api.models.common import Accepted
 from chalicelib.api.models.imports import Import, Results, ResultsQuery
-from chalicelib.api.multipart import request_file
+from chalicelib.api.multipart import MAX_BYTES, request_file
 from chalicelib.aws import files
 from chalicelib.errors import InvalidInput, UnsupportedMedia
 from chalicelib.imports import ledger
@@ -27,7 +27,6 @@ from chalicelib.jobs.submit import submit
 
 bp = Blueprint(__name__)
 KIND = "import"
-MAX_BYTES = 5 * 1024 * 1024
 
 
 @bp.route("/imports", methods=["POST"], content_types=["multipart/form-data"])
@@ -42,7 +41,7 @@ MAX_BYTES = 5 * 1024 * 1024
     links=follow("id", imports_detail="import_id", imports_results="import_id", jobs_get_job="job_id"),
 )
 def create() -> Response:
-    upload = request_file(bp.current_request, MAX_BYTES)
+    upload = request_file(bp.current_request)
     _check_csv(upload.content)
     import_id = uuid.uuid4().hex
     files.put_bytes(upload_key(import_id), upload.content)

@@ -10,6 +10,9 @@ from chalice.app import Request
 
 from chalicelib.errors import InvalidInput, TooLarge
 
+# A file in the request, at most: API Gateway takes 10 MB, Lambda 6 MB; bigger files go through S3.
+MAX_BYTES = 5 * 1024 * 1024
+
 
 @dataclass(frozen=True)
 class UploadedFile:
@@ -17,11 +20,11 @@ class UploadedFile:
     content: bytes
 
 
-def request_file(request: Request, max_bytes: int, beyond: str = "") -> UploadedFile:
-    """The file of a multipart request of at most ``max_bytes`` (413 beyond, saying ``beyond``)."""
+def request_file(request: Request, beyond: str = "") -> UploadedFile:
+    """The file of a multipart request of at most ``MAX_BYTES`` (413 beyond, saying ``beyond``)."""
     raw = request.raw_body if isinstance(request.raw_body, bytes) else request.raw_body.encode()
-    if len(raw) > max_bytes:
-        raise TooLarge(f"file: {len(raw):,} bytes is over {max_bytes:,}{beyond}")
+    if len(raw) > MAX_BYTES:
+        raise TooLarge(f"file: {len(raw):,} bytes is over {MAX_BYTES:,}{beyond}")
     return uploaded_file(raw, request.headers.get("content-type", ""))
 
 

@@ -19,14 +19,13 @@ from chalicelib.api.contract import accepted, follow, operation
 from chalicelib.api.errors import api_errors
 from chalicelib.api.models.common import Accepted
 from chalicelib.api.models.reports import (
-    MAX_DIRECT_BYTES,
     MAX_UPLOAD_BYTES,
     Report,
     ReportFromUpload,
     UploadRequest,
     UploadTicket,
 )
-from chalicelib.api.multipart import request_file
+from chalicelib.api.multipart import MAX_BYTES, request_file
 from chalicelib.aws import files
 from chalicelib.errors import InvalidInput
 from chalicelib.jobs import store
@@ -46,13 +45,13 @@ RESULT_FIELDS = ("rows_in", "rows_invalid", "pairs", "errors")
     bp,
     "Queue a report of a CSV file sent in the request",
     {202: Accepted},
-    upload=f"A Song,Date,Number of Plays CSV of at most {MAX_DIRECT_BYTES:,} bytes",
+    upload=f"A Song,Date,Number of Plays CSV of at most {MAX_BYTES:,} bytes",
     errors=(413, 415, 503),
     headers={202: {"Location": "The report: /reports/{id}"}},
     links=follow("id", reports_detail="report_id", jobs_get_job="job_id"),
 )
 def create() -> Response:
-    upload = request_file(bp.current_request, MAX_DIRECT_BYTES, "; upload larger files through POST /reports/uploads")
+    upload = request_file(bp.current_request, "; upload larger files through POST /reports/uploads")
     try:
         check_header(upload.content[:4096])
     except BadFile as exc:

@@ -14,6 +14,10 @@ from chalicelib.config import get_settings
 # Multipart above 64 MB, 4 parts at a time: large results stream to S3 without a big buffer.
 _TRANSFER = TransferConfig(multipart_threshold=64 << 20, multipart_chunksize=64 << 20, max_concurrency=4)
 URL_SECONDS = 3600
+# The bucket's folders, each with its own lifetime (infra/resources.py) and grants (infra/iam.py).
+UPLOADS = "uploads/"  # report inputs: PUT through a presigned URL, or by POST /reports
+IMPORTS = "imports/"  # import inputs, written by POST /imports
+RESULTS = "results/"  # results too large for a job record (jobs.results) and report totals (kinds.report)
 
 
 def size_of(key: str) -> int | None:

@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.aws import clients
+from chalicelib.aws import clients, files
 from chalicelib.config import get_settings
 
 INLINE_LIMIT = 300_000
@@ -26,9 +26,14 @@ def store(job_id: str, result: Any) -> StoredResult:
     body = json.dumps(result, separators=(",", ":"))
     if len(body.encode()) <= INLINE_LIMIT:
         return StoredResult(inline=result)
-    key = f"results/{job_id}.json"
+    key = key_of(job_id)
     clients.s3().put_object(Bucket=get_settings().bucket, Key=key, Body=body.encode(), ContentType="application/json")
     return StoredResult(key=key)
+
+
+def key_of(job_id: str) -> str:
+    """Where a result too large for the job record is stored."""
+    return f"{files.RESULTS}{job_id}.json"
 
 
 def load(key: str) -> Any:

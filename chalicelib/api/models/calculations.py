@@ -13,7 +13,7 @@ from chalicelib.jobs.listing import PAGE_SIZE
 from chalicelib.validation import broken
 
 OPTIONAL_FIELDS = ("name", "duration")
-MAX_PAGE = 1_000  # 10,000 calculations deep: a page costs a count over the entries before it
+LAST_PAGE = 1_000  # 10,000 calculations deep: a page costs a count over the entries before it
 
 
 class CalculationRequest(CalculationParams):
@@ -28,7 +28,7 @@ class Created(Answer):
 
 class ListingQuery(Request):
     order: Literal["asc", "desc"] = Field(default="desc", description="By launch time; newest first by default.")
-    page: int = Field(default=1, ge=1, le=MAX_PAGE, description=f"From 1; {PAGE_SIZE} items a page.")
+    page: int = Field(default=1, ge=1, le=LAST_PAGE, description=f"From 1; {PAGE_SIZE} items a page.")
 
 
 class Listed(Answer):

@@ -8,7 +8,7 @@ from pydantic import Field
 
 from chalicelib.api.models.common import Answer, Request, StatusView
 
-MAX_PAGE = 1000
+MAX_LIMIT = 1000  # rows a page, at most
 MAX_LINE = 10**9  # far past any 5 MB file's last line
 
 
@@ -27,7 +27,7 @@ class Import(StatusView):
 
 class ResultsQuery(Request):
     after: int = Field(default=0, ge=0, le=MAX_LINE, description="The line to continue after (next_after).")
-    limit: int = Field(default=100, ge=1, le=MAX_PAGE, description="Rows a page.")
+    limit: int = Field(default=100, ge=1, le=MAX_LIMIT, description="Rows a page.")
 
 
 class RowOutcome(Answer):

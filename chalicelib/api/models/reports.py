@@ -9,7 +9,6 @@ from pydantic import BeforeValidator, Field, Strict, StringConstraints
 from chalicelib.api.models.common import Answer, Request, StatusView
 from chalicelib.validation import whole
 
-MAX_DIRECT_BYTES = 5 * 1024 * 1024  # API Gateway takes 10 MB, Lambda 6 MB: bigger files go through S3
 # What one worker finishes on AWS (docs/ARCHITECTURE.md, "Sizes"): within its 100 s and 4 GB of /tmp.
 MAX_UPLOAD_BYTES = 1_500_000_000
 UploadId = Annotated[str, StringConstraints(pattern="^[0-9a-f]{32}$")]

@@ -33,7 +33,7 @@ UNKNOWN = "the worker stopped during this row's request; the post may exist; not
 
 
 def upload_key(import_id: str) -> str:
-    return f"imports/{import_id}.csv"
+    return f"{files.IMPORTS}{import_id}.csv"
 
 
 def parse_params(raw: Mapping[str, Any]) -> Params:

@@ -24,11 +24,11 @@ _UPLOAD_ID = re.compile(r"[0-9a-f]{32}")
 
 
 def upload_key(upload_id: str) -> str:
-    return f"uploads/{upload_id}.csv"
+    return f"{files.UPLOADS}{upload_id}.csv"
 
 
 def result_key(upload_id: str) -> str:
-    return f"results/{upload_id}.totals.csv"
+    return f"{files.RESULTS}{upload_id}.totals.csv"
 
 
 def parse_params(raw: Mapping[str, Any]) -> Params:
