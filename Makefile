@@ -1,19 +1,35 @@
 # The README's commands. Every target installs what it needs first.
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
+# Python 3.11, the Lambda runtime's; another only when named: make PYTHON=/path/to/python.
+PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+TOOLS  := $(VENV)/.installed-tools
 
 .PHONY: run logs stats test browser lint format bench chaos report data load provision package vendor policies clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
+# What running needs (requirements-dev.txt); the test and lint tooling comes with $(TOOLS).
 $(STAMP): requirements.txt requirements-dev.txt
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@test -x $(BIN)/python || { \
+	  version=$$($(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null); \
+	  if [ "$$version" != 3.11 ] && [ "$(origin PYTHON)" = file ]; then \
+	    echo "python3.11 is missing: the service runs on Python 3.11, the Lambda runtime's. Get it with" >&2; \
+	    echo "  Debian 12 / Ubuntu: sudo apt-get install python3.11 python3.11-venv" >&2; \
+	    echo "  elsewhere: pyenv install 3.11 (or uv python install 3.11)" >&2; \
+	    echo "or name a Python: make $(MAKECMDGOALS) PYTHON=/path/to/python3.11" >&2; exit 1; fi; \
+	  [ -n "$$version" ] || { echo "PYTHON=$(PYTHON) does not run" >&2; exit 1; }; \
+	  [ "$$version" = 3.11 ] || echo "PYTHON=$(PYTHON) is Python $$version, not 3.11 (the Lambda runtime's): using it as asked" >&2; \
+	  $(PYTHON) -m venv $(VENV); }
 	$(BIN)/pip install --quiet --upgrade 'pip<26.3'  # chalice 1.34 packages with pip and requires < 26.3
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	@touch $(STAMP)
+
+$(TOOLS): $(STAMP) requirements-test.txt
+	$(BIN)/pip install --quiet -r requirements-test.txt
+	@touch $(TOOLS)
 
 run: $(STAMP)  ## the whole service locally: AWS stack, data, API on :8000, worker (Ctrl-C stops all)
 	$(BIN)/python -m infra.local.run
@@ -25,7 +41,7 @@ logs: $(STAMP)  ## one job's lines across the local stacks' logs, in time order:
 stats: $(STAMP)  ## jobs by kind and status with p50/p95 durations, from the EMF lines of make run's logs [DIR=folder]
 	@$(BIN)/python -m infra.local.job_stats $(DIR)
 
-test: $(STAMP) lint browser  ## every test: unit, functional (moto), integration (local stack over HTTP), e2e (browser)
+test: $(TOOLS) lint browser  ## every test: unit, functional (moto), integration (local stack over HTTP), e2e (browser)
 	$(BIN)/python -m pytest --cov --cov-report=term-missing:skip-covered
 
 # The browser tests drive Debian's chromium (Playwright's own browser downloads are not used).
@@ -35,12 +51,12 @@ browser:  ## Debian's chromium for the browser tests, installed with apt-get whe
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
-lint: $(STAMP)  ## ruff (lint + format check) and mypy
+lint: $(TOOLS)  ## ruff (lint + format check) and mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-format: $(STAMP)  ## apply ruff's fixes and formatting
+format: $(TOOLS)  ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
@@ -65,7 +81,7 @@ load: $(STAMP)  ## load data/ into the DynamoDB that AWS_ENDPOINT_URL* point at
 provision: $(STAMP)  ## create the tables, queues and bucket where AWS_ENDPOINT_URL* point
 	$(BIN)/python -m infra.provision
 
-package: $(STAMP)  ## build/STAGE/: deployment.zip + sam.json (chalice package, merged infra template), validated; make package STAGE=prod
+package: $(TOOLS)  ## build/STAGE/: deployment.zip + sam.json (chalice package, merged infra template), validated; make package STAGE=prod
 	$(BIN)/python -m infra.package $(or $(STAGE),dev)
 
 vendor: $(STAMP)  ## vendor/: PynamoDB at requirements-dev.txt's pin, for the Lambda zip without botocore (commit it)
