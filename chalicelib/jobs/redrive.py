@@ -15,14 +15,12 @@ import logging
 from collections.abc import Callable
 from typing import TypeVar
 
-from botocore.exceptions import BotoCoreError, ClientError
-
-from chalicelib.aws import queue
 from chalicelib.aws.transient import is_transient
 from chalicelib.errors import InvalidInput, Unavailable
 from chalicelib.jobs import store
 from chalicelib.jobs.model import Job
 from chalicelib.jobs.registry import get_kind
+from chalicelib.jobs.submit import send_or_give_up
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -57,13 +55,7 @@ def _retry(job_id: str, resend_unknown: bool) -> Job:
         log.info("job %s: %s rows of unknown outcome marked to be sent again", job.id, marked)
 
     job = store.retry(job_id, prepare)
-    kind = get_kind(job.kind)
-    try:
-        queue.send_job(job.id, job.kind, int(job.seq), kind.lane)
-    except (BotoCoreError, ClientError) as exc:
-        log.exception("could not queue job %s again", job.id)
-        store.give_up(job.id, int(job.seq), f"could not be queued again: {exc}")
-        raise Unavailable("the job queue is unavailable; the job was not queued again, try again") from exc
+    send_or_give_up(job, get_kind(job.kind).lane, again=True)
     log.info("job %s queued again (token %s)", job.id, job.seq)
     return job
 

@@ -27,10 +27,18 @@ def submit(kind_name: str, raw_params: Mapping[str, Any], name: Any = None) -> J
     params = kind.parse_params(raw_params)
     job = store.new_job(kind, params, name.strip() if name else None)
     logs.bind(job_id=job.id, kind=job.kind)  # the request's lines from here on name its job
-    try:
-        queue.send_job(job.id, job.kind, int(job.seq), kind.lane)
-    except (BotoCoreError, ClientError) as exc:
-        log.exception("could not queue job %s", job.id)
-        store.give_up(job.id, int(job.seq), f"could not be queued: {exc}")
-        raise Unavailable("the job queue is unavailable; the job was not started, try again") from exc
+    send_or_give_up(job, kind.lane)
     return job
+
+
+def send_or_give_up(job: Job, lane: str, *, again: bool = False) -> None:
+    """Put the job's message on its lane's queue. If it cannot be sent, fail the job with the reason
+    (a queued job without a message would wait for the sweeper) and answer 503: try again."""
+    suffix = " again" if again else ""
+    try:
+        queue.send_job(job.id, job.kind, int(job.seq), lane)
+    except (BotoCoreError, ClientError) as exc:
+        log.exception("could not queue job %s%s", job.id, suffix)
+        store.give_up(job.id, int(job.seq), f"could not be queued{suffix}: {exc}")
+        outcome = "queued again" if again else "started"
+        raise Unavailable(f"the job queue is unavailable; the job was not {outcome}, try again") from exc
