@@ -42,8 +42,8 @@ from typing import TypeVar
 from urllib.parse import quote
 
 from bench.api import call, expect
+from bench.fill import Fill, count_in_index
 from bench.stats import median, percentile
-from chalicelib.aws import clients
 from chalicelib.jobs.kinds.calculation import Production, kernel
 from chalicelib.jobs.model import KIND_INDEX, Job
 from chalicelib.jobs.registry import KINDS
@@ -238,20 +238,9 @@ class PageLatency:
 
 
 @dataclass(frozen=True)
-class StoreFill:
-    written: int  # records written with ``new_job`` to reach ``stored``
-    stored: int
-    seconds: float
-
-    @property
-    def rate(self) -> float:
-        return self.written / self.seconds if self.seconds else 0.0
-
-
-@dataclass(frozen=True)
 class ListingResult:
     latencies: list[PageLatency]
-    fills: list[StoreFill]
+    fills: list[Fill]
     small: int
     large: int
 
@@ -265,19 +254,11 @@ class ListingResult:
 
 
 def count_stored() -> int:
-    """The calculations in the ``by_kind`` index (a paginated ``Select=COUNT`` Query)."""
-    paginator = clients.dynamodb().get_paginator("query")
-    pages = paginator.paginate(
-        TableName=Job.Meta.table_name,
-        IndexName=KIND_INDEX,
-        KeyConditionExpression="kind = :kind",
-        ExpressionAttributeValues={":kind": {"S": KIND}},
-        Select="COUNT",
-    )
-    return sum(int(page["Count"]) for page in pages)
+    """The calculations in the ``by_kind`` index."""
+    return count_in_index(KIND_INDEX, "kind", KIND)
 
 
-def fill_to(stored: int) -> StoreFill:
+def fill_to(stored: int) -> Fill:
     """Write queued calculation records (8 threads) until ``stored`` calculations exist."""
     kind = KINDS[KIND]
     params = kind.parse_params(BURST_BODY)
@@ -291,7 +272,7 @@ def fill_to(stored: int) -> StoreFill:
         with ThreadPoolExecutor(STORE_THREADS) as pool:
             for _ in pool.map(write, range(missing)):
                 pass
-    fill = StoreFill(max(missing, 0), count_stored(), time.perf_counter() - started)
+    fill = Fill(max(missing, 0), count_stored(), time.perf_counter() - started)
     if fill.stored != stored:
         raise RuntimeError(f"expected {stored:,} calculations stored, the index holds {fill.stored:,}")
     print(f"  {fill.written:,} records written with new_job in {fill.seconds:.1f} s ({fill.rate:,.0f}/s)")

@@ -35,9 +35,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 from bench.api import call, expect
+from bench.fill import Fill, count_in_index
 from bench.stats import percentile
 from chalicelib import clock
-from chalicelib.aws import clients
 from chalicelib.config import get_settings
 from chalicelib.jobs.model import ALL_INDEX, EVERY_JOB, Job
 from chalicelib.jobs.registry import KINDS
@@ -60,17 +60,6 @@ QUERIES: tuple[tuple[str, dict[str, str]], ...] = (
 TARGET = QUERIES[0][0]
 JIT_ROUNDS = 50
 MAX_RATIO = 1.5
-
-
-@dataclass(frozen=True)
-class Fill:
-    written: int
-    stored: int
-    seconds: float
-
-    @property
-    def rate(self) -> float:
-        return self.written / self.seconds if self.seconds else 0.0
 
 
 @dataclass(frozen=True)
@@ -129,19 +118,8 @@ def record(number: int, at: datetime, rng: random.Random) -> dict[str, Any]:
 
 
 def count_stored() -> int:
-    """Every job in ``by_created`` (a paginated ``Select=COUNT`` Query)."""
-    pages = (
-        clients.dynamodb()
-        .get_paginator("query")
-        .paginate(
-            TableName=Job.Meta.table_name,
-            IndexName=ALL_INDEX,
-            KeyConditionExpression="list_key = :all",
-            ExpressionAttributeValues={":all": {"S": EVERY_JOB}},
-            Select="COUNT",
-        )
-    )
-    return sum(int(found["Count"]) for found in pages)
+    """Every job in ``by_created``."""
+    return count_in_index(ALL_INDEX, "list_key", EVERY_JOB)
 
 
 def fill(moments: list[datetime], first: int, rng: random.Random) -> Fill:
