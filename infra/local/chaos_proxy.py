@@ -32,11 +32,11 @@ import urllib.parse
 from collections import Counter
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any, cast
 
 from infra.local import wire
 from infra.local.faults import Fault, FaultDraw, FaultRates
+from infra.local.serving import InThread
 
 HOST = "127.0.0.1"
 UPSTREAM_TIMEOUT = 70.0  # longer than any long poll (SQS waits up to 20 s)
@@ -75,7 +75,7 @@ class Exchange:
 _ANSWER_LOST = (Fault.ERROR_AFTER, Fault.RESET_AFTER)
 
 
-class ChaosProxy:
+class ChaosProxy(InThread):
     """The proxy for one service, served from daemon threads (``port=0``: any free port)."""
 
     def __init__(
@@ -110,14 +110,6 @@ class ChaosProxy:
             self._server.server_close()
             self._thread.join()
         self._server = self._thread = None
-
-    def __enter__(self) -> ChaosProxy:
-        return self.start()
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
-    ) -> None:
-        self.stop()
 
     @property
     def url(self) -> str:

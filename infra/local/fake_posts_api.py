@@ -38,8 +38,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import FrameType, TracebackType
+from types import FrameType
 from typing import Any, Literal, TypedDict, cast
+
+from infra.local.serving import InThread
 
 DESCRIPTION = "A local fake of the third-party posts REST API (POST /posts)."
 HOST = "127.0.0.1"
@@ -146,7 +148,7 @@ def _parse_json(raw: bytes) -> Any:
         return None
 
 
-class FakePostsApi:
+class FakePostsApi(InThread):
     """The fake API, served from a daemon thread on 127.0.0.1 (``port=0``: any free port)."""
 
     def __init__(
@@ -203,14 +205,6 @@ class FakePostsApi:
         server.server_close()
         thread.join()
         self._server = self._thread = None
-
-    def __enter__(self) -> FakePostsApi:
-        return self.start()
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
-    ) -> None:
-        self.stop()
 
     @property
     def url(self) -> str:
