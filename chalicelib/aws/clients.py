@@ -6,11 +6,13 @@ The endpoint is not set here: boto3 reads ``AWS_ENDPOINT_URL`` and
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import boto3
 from botocore.config import Config
+from pynamodb.models import Model
 
 from chalicelib.config import get_settings
 
@@ -18,6 +20,8 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_sqs import SQSClient
+
+M = TypeVar("M", bound=type[Model])
 
 # Enough pooled connections for the loader's threads; standard retries back off on throttling.
 _CONFIG = Config(max_pool_connections=32, retries={"max_attempts": 5, "mode": "standard"})
@@ -49,7 +53,29 @@ def s3() -> S3Client:
     return boto3.client("s3", region_name=get_settings().region, config=_CONFIG.merge(Config(signature_version="s3v4")))
 
 
+# What ``reset`` forgets besides the clients: caches built on a client or an endpoint elsewhere
+# (each module registers its own, so the list cannot fall behind the code).
+_FORGET: list[Callable[[], None]] = []
+
+
+def on_reset(forget: Callable[[], None]) -> None:
+    """Have ``reset`` call ``forget`` too: for a cache that holds a client, a connection or
+    something looked up through one (a queue's URL)."""
+    _FORGET.append(forget)
+
+
+def forgotten_on_reset(model: M) -> M:
+    """A class decorator for a PynamoDB model: ``reset`` drops its connection, so its next call
+    builds one for the endpoint set then. PynamoDB keeps the connection on the class and has no
+    public way to drop it; this is the one place that knows its name."""
+    on_reset(lambda: setattr(model, "_connection", None))
+    return model
+
+
 def reset() -> None:
-    """Forget the clients (tests that switch endpoints call this)."""
+    """Forget every cached client, model connection and lookup made through them (a process that
+    switches endpoints calls this: the tests, ``make run``, the benchmarks)."""
     for factory in (dynamodb, sqs, sqs_probe, s3):
         factory.cache_clear()
+    for forget in _FORGET:
+        forget()

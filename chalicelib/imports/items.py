@@ -13,11 +13,13 @@ from pynamodb.attributes import NumberAttribute, NumberSetAttribute, UnicodeAttr
 from pynamodb.connection import Connection
 from pynamodb.models import Model
 
+from chalicelib.aws import clients
 from chalicelib.config import get_settings
 
 SUMMARY_LINE = 0
 
 
+@clients.forgotten_on_reset
 class ImportItem(Model):
     """An item of the import-rows table: a row (line 1 on), ``sending`` while its request may be
     out, then its outcome; or, at line 0, the import's counters, moved in the transaction that
@@ -54,5 +56,8 @@ COUNTERS = ("rows_total", "rows_in", "rows_invalid", "rows_sent", "rows_failed",
 
 @lru_cache(maxsize=1)
 def transactions() -> Connection:
-    """The connection for ``TransactWrite`` (built once; tests that switch endpoints clear it)."""
+    """The connection for ``TransactWrite`` (built once; ``clients.reset`` forgets it)."""
     return Connection(region=get_settings().region)
+
+
+clients.on_reset(transactions.cache_clear)
