@@ -13,8 +13,8 @@ from playwright.sync_api import Locator, Page, expect
 
 from tests.e2e.conftest import Visit
 from tests.e2e.jobs_helpers import failing_report, finished, post, posts_csv
-from tests.integration.conftest import Service
 from tests.integration.test_reports import PLAYS
+from tests.stack import Service
 
 pytestmark = pytest.mark.e2e
 HOSTILE = "<img src=x onerror=alert(1)>"

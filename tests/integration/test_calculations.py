@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.integration.conftest import Service, until_finished
+from tests.stack import Service, until_finished
 
 pytestmark = pytest.mark.integration
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.integration.conftest import Service
+from tests.stack import Service
 
 pytestmark = pytest.mark.integration
 ROWS = 30  # about 5 s at the posts API's ~6.5 rows/s

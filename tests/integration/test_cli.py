@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from infra.local.stack import ROOT
-from tests.integration.conftest import LOCAL_KEY, Service, until_finished
+from tests.stack import LOCAL_KEY, Service, until_finished
 
 pytestmark = pytest.mark.integration
 KEY = LOCAL_KEY

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.integration.conftest import Service
+from tests.stack import Service
 
 pytestmark = pytest.mark.integration
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import requests
 
-from tests.integration.conftest import Service, run_module, until_finished
+from tests.stack import Service, run_module, until_finished
 
 
 def until_logged(log_dir: Path, job_id: str, text: str, timeout: float = 30) -> str:

@@ -15,7 +15,7 @@ import requests
 from chalicelib.reports.csvfile import read_totals
 from infra import plays_data
 from infra.local.stack import ROOT
-from tests.integration.conftest import Service, until_finished
+from tests.stack import Service, until_finished
 
 pytestmark = pytest.mark.integration
 PLAYS = (

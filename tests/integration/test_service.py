@@ -19,7 +19,7 @@ from urllib3 import encode_multipart_formdata
 from chalicelib import clock
 from chalicelib.records.tables import SALES, SALES_DETAIL
 from tests.factories import reference_latest
-from tests.integration.conftest import SALES_ROWS, Service
+from tests.stack import SALES_ROWS, Service
 
 pytestmark = pytest.mark.integration
 
