@@ -42,3 +42,8 @@ def expected_logs(
     newest = ranked.sort_values(["_moment", "sale_id", "_item"], ascending=False, kind="stable").head(limit)
     records: list[dict[str, Any]] = newest.drop(columns=["_moment", "_item"]).to_dict("records")
     return records
+
+
+def latest(path: Path, *, from_date: str | None = None, user_id: str | None = None) -> list[dict[str, Any]]:
+    """The records ``GET /logs`` must return for the table loaded from the CSV at ``path``."""
+    return expected_logs(read_table(path), from_date=from_date, user_id=user_id)

@@ -5,7 +5,6 @@ across day boundaries (the cap), a ``from_date`` equal to a record's date, a use
 
 from __future__ import annotations
 
-import csv
 import json
 import random
 from collections.abc import Iterator
@@ -21,11 +20,14 @@ from chalice.test import Client
 from app import app
 from chalicelib.records.loader import load_csv
 from chalicelib.records.tables import SALES, SALES_DETAIL
+from tests.factories import write_csv
 from tests.functional.conftest import mocked_aws
 from tests.oracle import expected_logs, read_table
 
 SEED = 14
 START = datetime(2022, 3, 30, 22, 0, 0)
+SALES_HEADER = ["sale_id", "date", "count_pizza", "count_drink", "price", "user_id"]
+DETAIL_HEADER = ["sale_id", "good", "price", "date", "user_id"]
 HEAVY, DIGITS, LIGHT = "a1b2c3", "123456", "0f0f0f"  # > 100 sales, digits only, a few sales
 
 
@@ -33,10 +35,11 @@ def write_tied_sales(folder: Path, seed: int) -> tuple[Path, Path]:
     """500 sales on 120 distinct seconds over three days (midnights included), in random file
     order with shuffled ids; each sale's 1 to 3 detail rows spread through the detail file."""
     rng = random.Random(seed)
-    moments = [START + timedelta(days=day) for day in (1, 2)]  # two records' dates on midnight exactly
+    moments = [datetime(2022, 3, 31), datetime(2022, 4, 1)]  # records at midnight, where a day bucket starts
     moments += [START + timedelta(seconds=rng.randrange(3 * 86_400)) for _ in range(118)]
     sale_ids = rng.sample(range(1_000, 10_000), 500)
-    sales, details = [], []
+    sales: list[list[Any]] = []
+    details: list[list[Any]] = []
     for sale_id in sale_ids:
         date = rng.choice(moments).strftime("%Y-%m-%d %H:%M:%S")
         user = rng.choices([HEAVY, DIGITS, LIGHT], weights=[70, 27, 3])[0]
@@ -46,16 +49,10 @@ def write_tied_sales(folder: Path, seed: int) -> tuple[Path, Path]:
         sales.append([sale_id, date, len(goods), 0, sum(price for _, price in goods), user])
         details += [[sale_id, good, price, date, user] for good, price in goods]
     rng.shuffle(details)
-    paths = folder / "df_sales.csv", folder / "df_sales_detail.csv"
-    for path, header, rows in (
-        (paths[0], ["sale_id", "date", "count_pizza", "count_drink", "price", "user_id"], sales),
-        (paths[1], ["sale_id", "good", "price", "date", "user_id"], details),
-    ):
-        with path.open("w", newline="") as handle:
-            writer = csv.writer(handle, lineterminator="\n")
-            writer.writerow(header)
-            writer.writerows(rows)
-    return paths
+    return (
+        write_csv(folder / "df_sales.csv", SALES_HEADER, sales),
+        write_csv(folder / "df_sales_detail.csv", DETAIL_HEADER, details),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -89,6 +86,7 @@ def test_the_data_set_hits_the_edges(tied: dict[str, pd.DataFrame]) -> None:
     assert (sales["user_id"] == HEAVY).sum() > 100  # one user's records hit the cap
     assert sales["date"].str[:10].nunique() >= 3  # the newest 100 span days
     assert not sales["sale_id"].is_monotonic_increasing  # the file's order is not the answer's
+    assert (sales["date"] == "2022-03-31 00:00:00").any()  # from_date=2022-03-31 keeps these
     assert tied["sales_detail"].groupby("sale_id").size().max() > 1  # a sale's rows share date and id
 
 

@@ -18,7 +18,7 @@ from urllib3 import encode_multipart_formdata
 
 from chalicelib import clock
 from chalicelib.records.tables import SALES, SALES_DETAIL
-from tests.factories import reference_latest
+from tests.oracle import latest
 from tests.stack import SALES_ROWS, Service
 
 pytestmark = pytest.mark.integration
@@ -67,14 +67,14 @@ def test_logs_over_http_match_the_files(service: Service, params: dict[str, str]
         response = get(service, "/logs", table_name=table.name, **params)
         assert response.status_code == 200
         body = response.json()
-        assert body["records"] == reference_latest(table, path, from_date=params.get("from_date"))
+        assert body["records"] == latest(path, from_date=params.get("from_date"))
         assert body["items_read"] == len(body["records"]) <= 100
 
 
 def test_logs_of_one_user(service: Service) -> None:
-    user = reference_latest(SALES, service.data[0])[0]["user_id"]
+    user = latest(service.data[0])[0]["user_id"]
     body = get(service, "/logs", table_name="sales", user_id=user).json()
-    assert body["records"] == reference_latest(SALES, service.data[0], user_id=user)
+    assert body["records"] == latest(service.data[0], user_id=user)
 
 
 @pytest.mark.parametrize(
