@@ -23,6 +23,15 @@ class Queues:
         lane: jobs, then imports), as their handlers would poll side by side. Returns messages received."""
         return sum(self._deliver(name) for name in ([queue] if queue else get_settings().job_queues))
 
+    def drain(self, queue: str | None = None) -> int:
+        """Deliver until a round receives nothing (as ``deliver``: one queue, or every job queue):
+        every message sent meanwhile is handled too, a retry made visible at once included.
+        Returns the messages received in all."""
+        received = 0
+        while delivered := self.deliver(queue):
+            received += delivered
+        return received
+
     def _deliver(self, queue: str) -> int:
         url = self.url(queue)
         arn = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]

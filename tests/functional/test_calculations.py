@@ -27,8 +27,7 @@ def get(client: Client, path: str) -> tuple[int, Any]:
 
 
 def run_all(queues: Queues) -> None:
-    while queues.deliver():
-        pass
+    queues.drain()
 
 
 def test_a_calculation_is_queued_then_has_its_table(client: Client, queues: Queues) -> None:

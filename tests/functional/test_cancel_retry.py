@@ -63,8 +63,7 @@ def record(client: Client, job_id: str) -> dict[str, Any]:
 
 
 def drain(queues: Queues) -> None:
-    while queues.deliver():
-        pass
+    queues.drain()
 
 
 def metric_running(monkeypatch: pytest.MonkeyPatch, body: Any) -> list[str]:

@@ -124,8 +124,7 @@ def test_a_duplicate_delivery_never_runs_a_finished_job_again(
     job_id = launch(client)
     queues.sqs.send_message(QueueUrl=queues.url(get_settings().jobs_queue), MessageBody=json.dumps({"job_id": job_id}))
 
-    while queues.deliver():
-        pass
+    queues.drain()
 
     assert metric_calls == ["run"]
     assert result_of(client, job_id)["result"] == "result-1"
@@ -203,8 +202,7 @@ def test_a_transient_error_is_retried_then_fails_on_the_last_delivery(
     assert store.get_job(job_id).status == "queued"
     queues.deliver()
     assert store.get_job(job_id).status == "queued"  # released for the next delivery
-    while queues.deliver():
-        pass
+    queues.drain()
 
     job = store.get_job(job_id)
     assert len(calls) == get_settings().max_receive_count
@@ -253,8 +251,7 @@ def test_a_message_naming_no_job_is_dropped(queues: Queues) -> None:
     url = queues.url(get_settings().jobs_queue)
     queues.sqs.send_message(QueueUrl=url, MessageBody="not json")
     queues.sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"job_id": "does-not-exist"}))
-    while queues.deliver():
-        pass
+    queues.drain()
     assert queues.waiting() == 0
 
 
@@ -373,8 +370,7 @@ def test_transient_aws_errors_are_retried_and_fail_with_a_reason_on_the_last_del
 
     queues.deliver()
     assert store.get_job(job_id).status == "queued"
-    while queues.deliver():
-        pass
+    queues.drain()
 
     job = store.get_job(job_id)
     assert len(calls) == get_settings().max_receive_count
@@ -397,8 +393,7 @@ def test_a_permanent_aws_error_fails_the_job_at_once(
     queues.retry_at_once()
     job_id = launch(client)
 
-    while queues.deliver():
-        pass
+    queues.drain()
 
     job = store.get_job(job_id)
     assert calls == ["run"] and job.status == "failed" and (job.error or "").startswith("ClientError: ")
@@ -455,8 +450,7 @@ def test_a_duplicate_message_of_a_sliced_job_never_fails_it(
     [first] = queues.sqs.receive_message(QueueUrl=url, VisibilityTimeout=0)["Messages"]
     queues.sqs.send_message(QueueUrl=url, MessageBody=first["Body"])  # SQS delivers it twice
 
-    while queues.deliver():
-        pass
+    queues.drain()
 
     job = store.get_job(job_id)
     assert (job.status, store.result_of(job)) == ("succeeded", "both slices") and job.error is None
@@ -568,6 +562,5 @@ def test_a_job_whose_record_write_answer_was_lost_is_still_accepted_and_runs(
     job_id = launch(client)
 
     assert doubled, "the record's write was not doubled"
-    while queues.deliver():
-        pass
+    queues.drain()
     assert store.get_job(job_id).status == "succeeded"

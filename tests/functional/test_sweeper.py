@@ -136,8 +136,7 @@ def test_a_healthy_job_is_left_alone_and_a_needless_resend_runs_nothing_twice(
     queues.sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=held["ReceiptHandle"], VisibilityTimeout=0)
     assert queues.waiting() == 2
 
-    while queues.deliver():
-        pass
+    queues.drain()
 
     final = store.get_job(job.id)
     assert (final.status, final.attempts, runs) == ("succeeded", 1, ["run"])
@@ -160,8 +159,7 @@ def test_a_queued_job_waiting_behind_a_backlog_is_neither_sent_again_nor_failed(
         sweep_at(monkeypatch, moment)
     assert store.get_job(job.id).status == "queued" and queues.waiting() == 3
 
-    while queues.deliver():  # the backlog drains; the lost message is sent again at the next sweep
-        pass
+    queues.drain()  # the backlog drains; the lost message is sent again at the next sweep
     sweep_at(monkeypatch, moment + timedelta(seconds=1))
     assert queues.deliver() == 1
 
