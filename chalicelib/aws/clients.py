@@ -6,9 +6,9 @@ The endpoint is not set here: boto3 reads ``AWS_ENDPOINT_URL`` and
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import lru_cache
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 import boto3
 from botocore.config import Config
@@ -20,8 +20,6 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_sqs import SQSClient
-
-M = TypeVar("M", bound=type[Model])
 
 # Enough pooled connections for the loader's threads; standard retries back off on throttling.
 _CONFIG = Config(max_pool_connections=32, retries={"max_attempts": 5, "mode": "standard"})
@@ -64,12 +62,11 @@ def on_reset(forget: Callable[[], None]) -> None:
     _FORGET.append(forget)
 
 
-def forgotten_on_reset(model: M) -> M:
-    """A class decorator for a PynamoDB model: ``reset`` drops its connection, so its next call
-    builds one for the endpoint set then. PynamoDB keeps the connection on the class and has no
-    public way to drop it; this is the one place that knows its name."""
-    on_reset(lambda: setattr(model, "_connection", None))
-    return model
+def _models(base: type[Model] = Model) -> Iterator[type[Model]]:
+    """Every PynamoDB model class defined so far (subclasses of subclasses too)."""
+    for model in base.__subclasses__():
+        yield model
+        yield from _models(model)
 
 
 def reset() -> None:
@@ -77,5 +74,9 @@ def reset() -> None:
     switches endpoints calls this: the tests, ``make run``, the benchmarks)."""
     for factory in (dynamodb, sqs, sqs_probe, s3):
         factory.cache_clear()
+    for model in _models():
+        # PynamoDB keeps a model's connection on its class, built for the endpoint of its first
+        # call, and has no public way to drop it: this is the one place that knows its name.
+        model._connection = None
     for forget in _FORGET:
         forget()

@@ -19,7 +19,6 @@ from chalicelib.config import get_settings
 SUMMARY_LINE = 0
 
 
-@clients.forgotten_on_reset
 class ImportItem(Model):
     """An item of the import-rows table: a row (line 1 on), ``sending`` while its request may be
     out, then its outcome; or, at line 0, the import's counters, moved in the transaction that

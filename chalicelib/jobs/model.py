@@ -8,7 +8,6 @@ from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
 
-from chalicelib.aws import clients
 from chalicelib.config import get_settings
 
 QUEUED = "queued"
@@ -82,7 +81,6 @@ class OpenIndex(GlobalSecondaryIndex["Job"]):  # type: ignore[no-untyped-call]
     due_at = UnicodeAttribute(range_key=True)
 
 
-@clients.forgotten_on_reset
 class Job(Model):
     """One unit of work of any kind. Every change of ``status`` is a conditional write."""
 

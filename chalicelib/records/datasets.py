@@ -11,7 +11,6 @@ from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.models import Model
 
-from chalicelib.aws import clients
 from chalicelib.config import get_settings
 from chalicelib.errors import Unavailable
 
@@ -19,7 +18,6 @@ LOADING = "loading"
 READY = "ready"
 
 
-@clients.forgotten_on_reset
 class Dataset(Model):
     class Meta:
         table_name = get_settings().datasets_table
