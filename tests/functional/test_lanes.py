@@ -122,4 +122,5 @@ def test_a_lost_job_of_a_kind_no_longer_known_is_failed_with_a_reason(queues: Qu
 
     # THEN the job ends failed, saying why, rather than open forever
     failed = store.get_job(job.id)
-    assert failed.status == "failed" and "unknown job kind 'retired'" in (failed.error or "")
+    assert failed.status == "failed"
+    assert "unknown job kind 'retired'" in (failed.error or "")

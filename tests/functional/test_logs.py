@@ -31,7 +31,8 @@ def test_records_keep_the_csv_columns_and_types(loaded_client: Client, loaded: t
     record = get_logs(loaded_client, table_name="sales")[1]["records"][0]
     assert list(record) == ["sale_id", "date", "count_pizza", "count_drink", "price", "user_id"]
     assert all(isinstance(record[name], int) for name in ("sale_id", "count_pizza", "count_drink", "price"))
-    assert len(record["date"]) == 19 and len(record["user_id"]) == 6
+    assert len(record["date"]) == 19
+    assert len(record["user_id"]) == 6
 
 
 def test_detail_rows_of_one_sale_are_all_kept(loaded_client: Client, loaded: tuple[Path, Path]) -> None:
@@ -55,7 +56,8 @@ def test_user_id_keeps_only_that_users_records(loaded_client: Client, loaded: tu
     status, body = get_logs(loaded_client, table_name="sales_detail", user_id=user)
     assert status == 200
     assert body["records"] == latest(loaded[1], user_id=user)
-    assert body["records"] and {record["user_id"] for record in body["records"]} == {user}
+    assert body["records"]
+    assert {record["user_id"] for record in body["records"]} == {user}
 
 
 def test_user_id_and_from_date_together(loaded_client: Client, loaded: tuple[Path, Path]) -> None:

@@ -47,9 +47,11 @@ def test_a_small_file_in_the_request_becomes_totals(client: Client, queues: Queu
     queues.drain()
 
     answer = report(client, report_id)
-    assert answer["status"] == "succeeded" and answer["progress"] == 1
+    assert answer["status"] == "succeeded"
+    assert answer["progress"] == 1
     assert (answer["rows_in"], answer["rows_invalid"], answer["pairs"], answer["errors"]) == (3, 0, 2, [])
-    assert answer["result_url"].startswith("https://") and ".totals.csv" in answer["result_url"]
+    assert answer["result_url"].startswith("https://")
+    assert ".totals.csv" in answer["result_url"]
     upload_id = json.loads(client.http.get(f"/jobs/{report_id}").body)["params"]["upload_id"]
     assert stored_totals(upload_id) == TOTALS
 
@@ -58,7 +60,8 @@ def test_a_large_file_goes_through_a_presigned_put(client: Client, queues: Queue
     created = post_json(client, "/reports/uploads", {"size": len(PLAYS), "filename": "big.csv"})
     assert created.status_code == 201
     ticket = json.loads(created.body)
-    assert ticket["method"] == "PUT" and ticket["headers"]["Content-Length"] == str(len(PLAYS))
+    assert ticket["method"] == "PUT"
+    assert ticket["headers"]["Content-Length"] == str(len(PLAYS))
     assert f"uploads/{ticket['upload_id']}.csv" in ticket["url"]
     clients.s3().put_object(Bucket=get_settings().bucket, Key=f"uploads/{ticket['upload_id']}.csv", Body=PLAYS)
 
@@ -67,7 +70,8 @@ def test_a_large_file_goes_through_a_presigned_put(client: Client, queues: Queue
     queues.drain()
 
     answer = report(client, json.loads(response.body)["id"])
-    assert answer["status"] == "succeeded" and answer["name"] == "totals of big.csv"
+    assert answer["status"] == "succeeded"
+    assert answer["name"] == "totals of big.csv"
     assert stored_totals(ticket["upload_id"]) == TOTALS
 
 
@@ -77,7 +81,8 @@ def test_a_presigned_file_without_the_header_fails_the_report_clearly(client: Cl
     report_id = json.loads(post_json(client, "/reports/from-upload", {"upload_id": ticket["upload_id"]}).body)["id"]
     queues.drain()
     answer = report(client, report_id)
-    assert answer["status"] == "failed" and answer["result_url"] is None
+    assert answer["status"] == "failed"
+    assert answer["result_url"] is None
     assert answer["error"] == "BadFile: header: expected Song,Date,Number of Plays, found 'a,b'"
 
 
@@ -88,7 +93,8 @@ def test_a_presigned_file_with_a_huge_line_fails_the_report_naming_the_line(clie
     report_id = json.loads(post_json(client, "/reports/from-upload", {"upload_id": ticket["upload_id"]}).body)["id"]
     queues.drain()
     answer = report(client, report_id)
-    assert answer["status"] == "failed" and answer["result_url"] is None
+    assert answer["status"] == "failed"
+    assert answer["result_url"] is None
     assert answer["error"].startswith("BadFile: line 5 is longer than 1,048,576 bytes")
 
 

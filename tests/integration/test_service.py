@@ -40,7 +40,8 @@ def wait_for_status(service: Service, job_id: str, statuses: set[str], timeout: 
 
 def test_health(service: Service) -> None:
     response = get(service, "/health")
-    assert response.status_code == 200 and response.json()["status"] == "ok"
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
 
 
 def test_the_loader_reported_every_row(service: Service) -> None:
@@ -98,10 +99,12 @@ def test_a_launched_metric_succeeds_with_an_exact_integer(service: Service) -> N
 
     answer = wait_for_status(service, job_id, {"succeeded", "failed"})
 
-    assert answer["status"] == "succeeded" and answer["result"].isdigit()
+    assert answer["status"] == "succeeded"
+    assert answer["result"].isdigit()
     assert abs(int(answer["result"]) - 166_666_658_333_333_500_000) < 10**18
     job = get(service, f"/jobs/{job_id}").json()
-    assert job["attempts"] == 1 and job["duration"] > 0
+    assert job["attempts"] == 1
+    assert job["duration"] > 0
 
 
 def test_many_launches_at_once_all_finish(service: Service) -> None:
