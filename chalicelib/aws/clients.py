@@ -6,11 +6,13 @@ The endpoint is not set here: boto3 reads ``AWS_ENDPOINT_URL`` and
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import boto3
 from botocore.config import Config
+from pynamodb.models import Model
 
 from chalicelib.config import get_settings
 
@@ -49,7 +51,32 @@ def s3() -> S3Client:
     return boto3.client("s3", region_name=get_settings().region, config=_CONFIG.merge(Config(signature_version="s3v4")))
 
 
+# What ``reset`` forgets besides the clients: caches built on a client or an endpoint elsewhere
+# (each module registers its own, so the list cannot fall behind the code).
+_FORGET: list[Callable[[], None]] = []
+
+
+def on_reset(forget: Callable[[], None]) -> None:
+    """Have ``reset`` call ``forget`` too: for a cache that holds a client, a connection or
+    something looked up through one (a queue's URL)."""
+    _FORGET.append(forget)
+
+
+def _models(base: type[Model] = Model) -> Iterator[type[Model]]:
+    """Every PynamoDB model class defined so far (subclasses of subclasses too)."""
+    for model in base.__subclasses__():
+        yield model
+        yield from _models(model)
+
+
 def reset() -> None:
-    """Forget the clients (tests that switch endpoints call this)."""
+    """Forget every cached client, model connection and lookup made through them (a process that
+    switches endpoints calls this: the tests, ``make run``, the benchmarks)."""
     for factory in (dynamodb, sqs, sqs_probe, s3):
         factory.cache_clear()
+    for model in _models():
+        # PynamoDB keeps a model's connection on its class, built for the endpoint of its first
+        # call, and has no public way to drop it: this is the one place that knows its name.
+        model._connection = None
+    for forget in _FORGET:
+        forget()

@@ -23,6 +23,9 @@ def queue_url(name: str, probe: bool = False) -> str:
     return clients.sqs().get_queue_url(QueueName=name)["QueueUrl"]
 
 
+clients.on_reset(queue_url.cache_clear)
+
+
 def send_job(job_id: str, kind: str, seq: int, lane: str, delay_seconds: int = 0) -> None:
     """One message per job and slice, on its lane's queue: ``{"job_id", "kind", "seq"}``. The
     worker reads the job record; ``seq`` is the job's token when sent, so a duplicate of an older

@@ -13,6 +13,7 @@ from pynamodb.attributes import NumberAttribute, NumberSetAttribute, UnicodeAttr
 from pynamodb.connection import Connection
 from pynamodb.models import Model
 
+from chalicelib.aws import clients
 from chalicelib.config import get_settings
 
 SUMMARY_LINE = 0
@@ -54,5 +55,8 @@ COUNTERS = ("rows_total", "rows_in", "rows_invalid", "rows_sent", "rows_failed",
 
 @lru_cache(maxsize=1)
 def transactions() -> Connection:
-    """The connection for ``TransactWrite`` (built once; tests that switch endpoints clear it)."""
+    """The connection for ``TransactWrite`` (built once; ``clients.reset`` forgets it)."""
     return Connection(region=get_settings().region)
+
+
+clients.on_reset(transactions.cache_clear)

@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Browser, Dialog, Page, sync_playwright
 
 from infra.local.stack import ROOT
-from tests.integration.conftest import Service
+from tests.stack import Service
 
 SCREENSHOTS = ROOT / ".cache" / "screenshots"
 DOCS = ROOT / "docs"

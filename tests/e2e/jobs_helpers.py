@@ -7,7 +7,7 @@ from typing import Any
 
 import requests
 
-from tests.integration.conftest import Service
+from tests.stack import Service
 
 FINISHED = ("succeeded", "failed", "cancelled")
 # Not a plays file: a report of it is accepted through storage (no header check there) and fails.

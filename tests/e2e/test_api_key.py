@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, Request, expect
 from infra.local.processes import free_port
 from infra.local.stack import LocalStack
 from tests.e2e.conftest import opened
-from tests.integration.conftest import Service
+from tests.stack import Service
 
 pytestmark = pytest.mark.e2e
 KEY = f"key-{uuid.uuid4().hex}"

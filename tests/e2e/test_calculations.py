@@ -69,7 +69,8 @@ def test_the_list_in_both_orders(visit: Visit) -> None:
 
     expect(names.first).not_to_have_text("second")
     oldest_first = launched.all_inner_texts()
-    assert newest_first == sorted(newest_first, reverse=True) and oldest_first == sorted(oldest_first)
+    assert newest_first == sorted(newest_first, reverse=True)
+    assert oldest_first == sorted(oldest_first)
     in_order = names.all_inner_texts()
     if "second" in in_order:  # on the first page: after "first", as it was launched later
         assert in_order.index("first") < in_order.index("second")

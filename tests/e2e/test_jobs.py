@@ -13,8 +13,8 @@ from playwright.sync_api import Locator, Page, expect
 
 from tests.e2e.conftest import Visit
 from tests.e2e.jobs_helpers import failing_report, finished, post, posts_csv
-from tests.integration.conftest import Service
 from tests.integration.test_reports import PLAYS
+from tests.stack import Service
 
 pytestmark = pytest.mark.e2e
 HOSTILE = "<img src=x onerror=alert(1)>"
@@ -67,7 +67,8 @@ def test_every_kind_in_one_live_table_filtered_opened_and_kept_over_a_reload(vis
     expect(row(page, broken)).to_have_count(1)
     kinds = page.locator("#job-list tbody td:nth-child(2)").all_inner_texts()
     statuses = page.locator("#job-list tbody .badge").all_inner_texts()
-    assert set(kinds) == {"report"} and set(statuses) == {"failed"}, (kinds, statuses)
+    assert set(kinds) == {"report"}, (kinds, statuses)
+    assert set(statuses) == {"failed"}, (kinds, statuses)
 
     row(page, broken).locator('[data-action="open"]').click()
 
@@ -77,7 +78,9 @@ def test_every_kind_in_one_live_table_filtered_opened_and_kept_over_a_reload(vis
     expect(fact(detail, "Attempts")).to_have_text("1")
     expect(fact(detail, "Finished")).to_contain_text(" UTC")
     expect(detail.locator(".history")).to_have_text("No earlier runs.")
-    assert f"job={broken}" in page.url and "kind=report" in page.url and "status=failed" in page.url
+    assert f"job={broken}" in page.url
+    assert "kind=report" in page.url
+    assert "status=failed" in page.url
 
     reload(page)
 
@@ -157,7 +160,8 @@ def test_earlier_reports_and_imports_are_listed_and_the_one_shown_survives_a_rel
     expect(page.locator("#report-job a.download")).to_be_visible()
     expect(fact(page.locator("#import-job"), "Import")).to_have_text(imported)
     expect(page.locator("#import-results tbody tr")).to_have_count(3)
-    assert f"report={report}" in page.url and f"import={imported}" in page.url
+    assert f"report={report}" in page.url
+    assert f"import={imported}" in page.url
     expect(page.locator(f'#report-history tr[data-id="{report}"] td').first).to_have_text("totals of earlier.csv")
 
     reload(page)

@@ -30,7 +30,8 @@ def test_the_latest_records_newest_first_then_one_users(visit: Visit) -> None:
 
     expect(page.locator("#logs .message")).to_contain_text(" records of sales, newest first.")
     users = page.locator(f"#logs-records tbody td:nth-child({headers.index('user_id') + 1})").all_inner_texts()
-    assert users and set(users) == {user}
+    assert users
+    assert set(users) == {user}
 
 
 def test_a_malformed_date_is_explained_beside_its_field(visit: Visit) -> None:

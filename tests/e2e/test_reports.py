@@ -62,7 +62,8 @@ def test_a_file_over_5_mb_goes_through_the_presigned_upload(visit: Visit, tmp_pa
     totals = upload_and_download(page, made.path, tmp_path)
 
     assert totals == dict(expected)
-    assert len(storage_puts) == 1 and "X-Amz-Signature=" in storage_puts[0]
+    assert len(storage_puts) == 1
+    assert "X-Amz-Signature=" in storage_puts[0]
 
 
 def test_a_file_that_is_not_a_plays_csv_is_explained_beside_the_field(visit: Visit, tmp_path: Path) -> None:

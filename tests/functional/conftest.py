@@ -13,12 +13,9 @@ from chalice.test import Client
 from moto import mock_aws
 
 from app import app
-from chalicelib.aws import clients, queue
+from chalicelib.aws import clients
 from chalicelib.config import get_settings
-from chalicelib.imports import items
-from chalicelib.jobs.model import Job
 from chalicelib.records import loader
-from chalicelib.records.datasets import Dataset
 from chalicelib.records.loader import load_csv
 from chalicelib.records.tables import SALES, SALES_DETAIL
 from infra import sales_data
@@ -28,14 +25,6 @@ from tests.functional.delivery import Queues
 ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_SQS", "AWS_ENDPOINT_URL_S3")
 
 
-def _forget_connections() -> None:
-    clients.reset()
-    queue.queue_url.cache_clear()
-    items.transactions.cache_clear()
-    for model in (Job, Dataset, items.ImportItem):
-        model._connection = None
-
-
 @contextmanager
 def mocked_aws() -> Iterator[None]:
     """A fresh mocked AWS with the service's resources provisioned."""
@@ -43,10 +32,10 @@ def mocked_aws() -> Iterator[None]:
         for variable in ENDPOINT_VARIABLES:
             patch.delenv(variable, raising=False)
         with mock_aws():
-            _forget_connections()
+            clients.reset()
             provision(get_settings(), clients.dynamodb(), clients.sqs(), clients.s3())
             yield
-        _forget_connections()
+        clients.reset()
 
 
 class _OneThread(ThreadPoolExecutor):

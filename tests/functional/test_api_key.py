@@ -56,7 +56,8 @@ def test_with_the_key_the_routes_answer_as_before(keyed: Client) -> None:
     assert launched.status_code == 202
     job_id = json.loads(launched.body)["job_id"]
     found = keyed.http.get(f"/jobs/{job_id}", headers={"x-api-key": KEY})
-    assert found.status_code == 200 and json.loads(found.body)["status"] == "queued"
+    assert found.status_code == 200
+    assert json.loads(found.body)["status"] == "queued"
     assert keyed.http.get(f"/jobs/{JOB}", headers={"X-Api-Key": KEY}).status_code == 404  # header names: any case
 
 
@@ -73,7 +74,8 @@ def test_a_method_the_route_does_not_have_is_still_a_405_not_a_403(keyed: Client
 def test_health_shows_no_job_data(keyed: Client) -> None:
     job_id = json.loads(keyed.http.post("/launch", headers={"x-api-key": KEY}).body)["job_id"]
     body = keyed.http.get("/health").body.decode()
-    assert job_id not in body and "calculate_metric" not in body
+    assert job_id not in body
+    assert "calculate_metric" not in body
 
 
 def test_without_local_api_key_no_route_asks_for_one(client: Client) -> None:

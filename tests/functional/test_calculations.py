@@ -27,8 +27,7 @@ def get(client: Client, path: str) -> tuple[int, Any]:
 
 
 def run_all(queues: Queues) -> None:
-    while queues.deliver():
-        pass
+    queues.drain()
 
 
 def test_a_calculation_is_queued_then_has_its_table(client: Client, queues: Queues) -> None:
@@ -53,7 +52,9 @@ def test_optional_fields_on_request(client: Client, queues: Queues) -> None:
 
     status, body = get(client, f"/calculations/{calculation}?fields=name,duration")
 
-    assert status == 200 and body["name"] == "well 7" and 0 < body["duration"] < 5
+    assert status == 200
+    assert body["name"] == "well 7"
+    assert 0 < body["duration"] < 5
     assert "name" not in get(client, f"/calculations/{calculation}")[1]
     assert set(get(client, f"/calculations/{calculation}?fields=duration")[1]) == {
         "id",
@@ -92,9 +93,11 @@ def test_bad_bodies_get_a_400_naming_the_field(client: Client, body: dict[str, A
 
 def test_a_body_that_is_not_json(client: Client) -> None:
     as_json = client.http.post("/calculations", body="date_start=2020", headers={"Content-Type": "application/json"})
-    assert as_json.status_code == 400 and json.loads(as_json.body)["Message"].startswith("body:")
+    assert as_json.status_code == 400
+    assert json.loads(as_json.body)["Message"].startswith("body:")
     as_text = client.http.post("/calculations", body="date_start=2020", headers={"Content-Type": "text/plain"})
-    assert as_text.status_code == 415 and "text/plain" in json.loads(as_text.body)["Message"]
+    assert as_text.status_code == 415
+    assert "text/plain" in json.loads(as_text.body)["Message"]
 
 
 @pytest.mark.parametrize(
@@ -103,14 +106,16 @@ def test_a_body_that_is_not_json(client: Client) -> None:
 )
 def test_bad_detail_parameters(client: Client, query: str, field: str) -> None:
     status, body = get(client, f"/calculations/{create(client)}?{query}")
-    assert status == 400 and body["Message"].startswith(f"{field}:")
+    assert status == 400
+    assert body["Message"].startswith(f"{field}:")
 
 
 def test_unknown_ids_and_other_kinds_are_404(client: Client) -> None:
     assert get(client, "/calculations/nope")[0] == 404
     metric_job = json.loads(client.http.post("/launch").body)["job_id"]
     status, body = get(client, f"/calculations/{metric_job}")
-    assert status == 404 and body["Message"].startswith("id:")
+    assert status == 404
+    assert body["Message"].startswith("id:")
 
 
 def test_pages_hold_every_calculation_once_in_both_orders(client: Client) -> None:
@@ -120,7 +125,9 @@ def test_pages_hold_every_calculation_once_in_both_orders(client: Client) -> Non
         found, page = [], 1
         while True:
             status, body = get(client, f"/calculations?order={order}&page={page}")
-            assert status == 200 and body["page"] == page and body["per_page"] == 10
+            assert status == 200
+            assert body["page"] == page
+            assert body["per_page"] == 10
             assert len(body["items"]) == (10 if page < 3 else 3)
             found += body["items"]
             if not body["has_more"]:
@@ -131,7 +138,8 @@ def test_pages_hold_every_calculation_once_in_both_orders(client: Client) -> Non
     assert [item["id"] for item in ascending] == ids
     assert descending == ascending[::-1]
     assert set(descending[0]) == {"id", "name", "launched_at", "status"}
-    assert descending[0]["name"] == "run 22" and descending[0]["status"] == "queued"
+    assert descending[0]["name"] == "run 22"
+    assert descending[0]["status"] == "queued"
     assert get(client, "/calculations")[1]["items"] == descending[:10]
     assert get(client, "/calculations?page=4")[1] == {
         "items": [],
@@ -155,7 +163,8 @@ def test_pages_hold_every_calculation_once_in_both_orders(client: Client) -> Non
 )
 def test_bad_listing_parameters(client: Client, query: str, field: str) -> None:
     status, body = get(client, f"/calculations?{query}")
-    assert status == 400 and body["Message"].startswith(f"{field}:")
+    assert status == 400
+    assert body["Message"].startswith(f"{field}:")
 
 
 def test_a_century_every_day_is_stored_in_s3_and_returned_whole(client: Client, queues: Queues) -> None:
@@ -164,7 +173,8 @@ def test_a_century_every_day_is_stored_in_s3_and_returned_whole(client: Client, 
 
     status, body = get(client, f"/calculations/{calculation}")
 
-    assert status == 200 and body["status"] == "succeeded"
+    assert status == 200
+    assert body["status"] == "succeeded"
     assert len(body["result"]) == 36_525
     assert body["result"][-1]["date"] == "2024-12-31"
 

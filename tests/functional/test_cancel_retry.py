@@ -30,7 +30,7 @@ from chalicelib.reports import aggregate as aggregation
 from infra.local.fake_posts_api import FakePostsApi
 from tests.functional.delivery import Queues
 from tests.functional.test_imports import results, status, upload
-from tests.functional.test_jobs import throttled
+from tests.functional.test_jobs import throttle_progress_once, throttled
 from tests.functional.test_reports import PLAYS
 from tests.functional.test_reports import upload as upload_plays
 
@@ -63,8 +63,7 @@ def record(client: Client, job_id: str) -> dict[str, Any]:
 
 
 def drain(queues: Queues) -> None:
-    while queues.deliver():
-        pass
+    queues.drain()
 
 
 def metric_running(monkeypatch: pytest.MonkeyPatch, body: Any) -> list[str]:
@@ -96,8 +95,11 @@ def test_a_queued_job_is_cancelled_at_once_and_never_runs(
     drain(queues)  # its message is acknowledged: the job is finished
 
     job = record(client, job_id)
-    assert job["status"] == "cancelled" and job["finished_at"] and job["attempts"] == 0
-    assert metric_calls == [] and queues.waiting() == 0
+    assert job["status"] == "cancelled"
+    assert job["finished_at"]
+    assert job["attempts"] == 0
+    assert metric_calls == []
+    assert queues.waiting() == 0
     assert Job.get(job_id).open_key is None  # out of the sweeper's index
 
 
@@ -113,15 +115,18 @@ def test_a_finished_job_cannot_be_cancelled(client: Client, queues: Queues, metr
 
     code, answer = cancel(client, job_id)
 
-    assert code == 409 and answer["Code"] == "ConflictError"
-    assert answer["Message"].startswith("job_id:") and end in answer["Message"]
+    assert code == 409
+    assert answer["Code"] == "ConflictError"
+    assert answer["Message"].startswith("job_id:")
+    assert end in answer["Message"]
     assert record(client, job_id)["status"] == end
 
 
 def test_unknown_ids_are_404_on_cancel_and_retry(client: Client) -> None:
     for path in ("cancel", "retry"):
         code, answer = post(client, f"/jobs/{'0' * 32}/{path}")
-        assert code == 404 and "0" * 32 in answer["Message"]
+        assert code == 404
+        assert "0" * 32 in answer["Message"]
 
 
 def test_a_running_job_stops_at_its_next_progress_checkpoint(
@@ -146,7 +151,9 @@ def test_a_running_job_stops_at_its_next_progress_checkpoint(
     assert steps == ["before the checkpoint"]
     job = store.get_job(job_id)
     assert (job.status, job.result, job.attempts) == ("cancelled", None, 1)
-    assert job.cancel_requested_at is not None and job.finished_at is not None and job.open_key is None
+    assert job.cancel_requested_at is not None
+    assert job.finished_at is not None
+    assert job.open_key is None
     assert queues.waiting() == 0
 
 
@@ -197,7 +204,8 @@ def test_a_cancel_that_loses_the_race_to_a_claim_waits_for_the_checkpoint(
     monkeypatch.undo()
 
     assert claimed == [True]
-    assert answer.status == "running" and answer.cancel_requested_at is not None
+    assert answer.status == "running"
+    assert answer.cancel_requested_at is not None
     job = store.get_job(job_id)
     assert not store.succeed(job, 1, "too late", 0.1)  # its worker's result is refused
     assert store.cancelled(job, 1)
@@ -238,7 +246,8 @@ def test_the_sweeper_ends_a_job_whose_worker_died_after_the_cancel_request(
 
     swept = sweeper.sweep(clock.now() + timedelta(seconds=get_settings().sweep_grace_seconds + 120))
 
-    assert swept.cancelled == [job_id] and swept.resent == []
+    assert swept.cancelled == [job_id]
+    assert swept.resent == []
     assert store.get_job(job_id).status == "cancelled"
 
 
@@ -254,7 +263,8 @@ def test_a_slice_that_ends_after_a_cancel_request_ends_the_job_without_a_next_me
 
     drain(queues)
 
-    assert calls == ["run"] and store.get_job(job_id).status == "cancelled"
+    assert calls == ["run"]
+    assert store.get_job(job_id).status == "cancelled"
     assert queues.waiting() == 0
 
 
@@ -271,7 +281,8 @@ def test_a_transient_error_after_a_cancel_request_ends_the_job_cancelled_not_rel
 
     drain(queues)
 
-    assert calls == ["run"] and store.get_job(job_id).status == "cancelled"
+    assert calls == ["run"]
+    assert store.get_job(job_id).status == "cancelled"
     assert queues.waiting() == 0
 
 
@@ -296,7 +307,9 @@ def test_a_failed_job_runs_again_under_its_id_and_its_past_run_stays_visible(
 
     assert retry(client, job_id) == (202, {"id": job_id, "status": "queued"})
     queued = record(client, job_id)
-    assert queued["status"] == "queued" and "error" not in queued and queued["finished_at"] is None
+    assert queued["status"] == "queued"
+    assert "error" not in queued
+    assert queued["finished_at"] is None
     drain(queues)
 
     job = record(client, job_id)
@@ -340,7 +353,9 @@ def test_only_a_failed_or_cancelled_job_can_be_retried(
 
     code, answer = retry(client, job_id)
 
-    assert code == 409 and answer["Message"].startswith("job_id:") and state in answer["Message"]
+    assert code == 409
+    assert answer["Message"].startswith("job_id:")
+    assert state in answer["Message"]
 
 
 def test_two_retries_at_once_queue_the_job_once(client: Client, queues: Queues, metric_calls: list[str]) -> None:
@@ -380,9 +395,11 @@ def test_a_retry_whose_message_cannot_be_sent_fails_the_job_again(
 
     code, answer = retry(client, job_id)
 
-    assert code == 503 and "queue" in answer["Message"]
+    assert code == 503
+    assert "queue" in answer["Message"]
     job = record(client, job_id)
-    assert job["status"] == "failed" and job["error"].startswith("could not be queued again")
+    assert job["status"] == "failed"
+    assert job["error"].startswith("could not be queued again")
 
 
 def test_resend_unknown_is_for_imports_only(client: Client, aws: None) -> None:
@@ -391,7 +408,8 @@ def test_resend_unknown_is_for_imports_only(client: Client, aws: None) -> None:
 
     code, answer = retry(client, job_id, {"resend_unknown": True})
 
-    assert code == 400 and answer["Message"].startswith("resend_unknown:")
+    assert code == 400
+    assert answer["Message"].startswith("resend_unknown:")
     assert retry(client, job_id, {"resend_unknown": "yes"})[0] == 400
     assert store.get_job(job_id).status == "failed"
 
@@ -411,7 +429,8 @@ def test_a_dead_lettered_job_is_shown_as_such_and_can_be_redriven(
     assert queues.deliver(get_settings().jobs_dlq) == 1
 
     dead = record(client, job_id)
-    assert dead["status"] == "failed" and dead["dead_lettered_at"] is not None
+    assert dead["status"] == "failed"
+    assert dead["dead_lettered_at"] is not None
     assert dead["error"] == "gave up: its message was delivered 3 times without finishing"
 
     assert retry(client, job_id)[0] == 202
@@ -490,7 +509,8 @@ def test_a_paused_import_is_cancelled_at_once_and_its_next_slice_never_runs(
     assert cancel(client, job_id)[1]["status"] == "cancelled"
     drain(queues)
 
-    assert sent_titles(posts_api) == ["title 1"] and queues.waiting() == 0
+    assert sent_titles(posts_api) == ["title 1"]
+    assert queues.waiting() == 0
 
 
 def test_an_import_retry_sends_only_the_rows_not_yet_sent(
@@ -529,7 +549,8 @@ def test_an_import_retry_sends_the_unknown_rows_again_only_when_asked(
 
     assert retry(client, job_id, {"resend_unknown": True})[0] == 202
     marked = results(client, job_id)["results"][1]
-    assert marked["result"] == "error" and marked["outcome_unknown"] is True
+    assert marked["result"] == "error"
+    assert marked["outcome_unknown"] is True
     drain(queues)
 
     titles = sent_titles(posts_api)
@@ -558,7 +579,8 @@ def test_a_throttled_marking_of_unknown_rows_is_a_503_and_a_later_retry_sends_th
 
         code, answer = retry(client, job_id, {"resend_unknown": True})
 
-    assert code == 503 and "try again" in answer["Message"]
+    assert code == 503
+    assert "try again" in answer["Message"]
     assert record(client, job_id)["status"] == "cancelled"  # not queued: nothing half done
     assert retry(client, job_id, {"resend_unknown": True})[0] == 202
     drain(queues)
@@ -570,14 +592,7 @@ def test_a_throttled_checkpoint_after_a_cancel_is_skipped_and_the_next_one_stops
     client: Client, queues: Queues, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(worker, "PROGRESS_INTERVAL", 0)
-    real_progress = store.set_progress
-    throttle_once = [UpdateError("Failed to update item", throttled())]
-
-    def set_progress(job: Job, attempt: int, fraction: float) -> bool:
-        if throttle_once:
-            raise throttle_once.pop()
-        return real_progress(job, attempt, fraction)
-
+    throttle_progress_once(monkeypatch)
     steps: list[float] = []
 
     def body(progress: Progress) -> str:
@@ -587,13 +602,13 @@ def test_a_throttled_checkpoint_after_a_cancel_is_skipped_and_the_next_one_stops
             progress(fraction)
         return "never stored"
 
-    monkeypatch.setattr(store, "set_progress", set_progress)
     metric_running(monkeypatch, body)
     job_id = launch(client)
 
     queues.deliver()
 
-    assert steps == [0.25, 0.5] and store.get_job(job_id).status == "cancelled"
+    assert steps == [0.25, 0.5]
+    assert store.get_job(job_id).status == "cancelled"
 
 
 # -- reports
@@ -633,5 +648,6 @@ def test_a_cancel_whose_write_stays_throttled_is_a_503_and_changes_nothing(
     code, answer = cancel(client, job_id)
 
     monkeypatch.undo()
-    assert code == 503 and "try again" in answer["Message"]
+    assert code == 503
+    assert "try again" in answer["Message"]
     assert store.get_job(job_id).status == "queued"

@@ -34,7 +34,8 @@ def content_type(response: object) -> str:
 
 def page_links(client: Client) -> list[str]:
     page = client.http.get("/docs")
-    assert page.status_code == 200 and content_type(page).startswith("text/html")
+    assert page.status_code == 200
+    assert content_type(page).startswith("text/html")
     links = Links()
     links.feed(page.body.decode())
     return links.urls
@@ -54,13 +55,15 @@ def test_the_viewer_page_loads_its_assets_from_this_api_by_relative_urls(client:
 def test_the_viewer_shows_this_apis_own_document(client: Client) -> None:
     script = client.http.get("/docs/docs.js").body.decode()
     document_url = re.search(r'url: "([^"]+)"', script)
-    assert document_url is not None and document_url.group(1) == "openapi.json"  # relative to /docs
+    assert document_url is not None
+    assert document_url.group(1) == "openapi.json"  # relative to /docs
     assert json.loads(client.http.get("/openapi.json").body)["info"]["title"] == "jobsvc"
 
 
 def test_the_vendored_files_keep_their_license() -> None:
     vendored = {path.parent for path in docs.ASSETS.values() if "vendor" in path.parts}
-    assert vendored and all((folder / "LICENSE").is_file() for folder in vendored)
+    assert vendored
+    assert all((folder / "LICENSE").is_file() for folder in vendored)
 
 
 def test_an_unknown_asset_is_404_naming_it(client: Client) -> None:

@@ -34,10 +34,12 @@ def launch(client: Client) -> str:
 
 def test_an_idle_service_shows_empty_queues_and_nothing_waiting(client: Client, queues: Queues) -> None:
     answer = health(client)
-    assert answer["status"] == "ok" and answer["stage"] == "local"
+    assert answer["status"] == "ok"
+    assert answer["stage"] == "local"
     assert answer["queues"] == {"jobs": EMPTY, "imports": EMPTY}
     assert answer["dead_letters"] == EMPTY
-    assert answer["oldest_queued_seconds"] is None and answer["unavailable"] == []
+    assert answer["oldest_queued_seconds"] is None
+    assert answer["unavailable"] == []
 
 
 def test_a_queued_job_shows_in_its_lane_then_in_flight_with_its_age_and_no_job_data(
@@ -101,6 +103,7 @@ def test_sqs_unreachable_still_answers_200_naming_what_it_could_not_read(
     monkeypatch.setattr(clients, "sqs_probe", _Unreachable)
     answer = health(client)
     assert answer["status"] == "ok"
-    assert answer["queues"] == {"jobs": None, "imports": None} and answer["dead_letters"] is None
+    assert answer["queues"] == {"jobs": None, "imports": None}
+    assert answer["dead_letters"] is None
     assert answer["unavailable"] == ["jobs", "imports", "dead_letters"]
     assert answer["oldest_queued_seconds"] is not None  # DynamoDB still answers

@@ -48,8 +48,7 @@ def upload(client: Client, content: bytes, mime: str = "text/csv", field: str = 
 def run_import(client: Client, queues: Queues, content: bytes) -> str:
     response = upload(client, content)
     assert response.status_code == 202, response.body
-    while queues.deliver():
-        pass
+    queues.drain()
     return str(json.loads(response.body)["id"])
 
 
@@ -66,7 +65,8 @@ def test_each_valid_row_is_sent_once_and_recorded(client: Client, queues: Queues
     import_id = run_import(client, queues, content)
 
     answer = status(client, import_id)
-    assert answer["status"] == "succeeded" and answer["progress"] == 1
+    assert answer["status"] == "succeeded"
+    assert answer["progress"] == 1
     assert {key: answer[key] for key in COUNTERS} == {
         "rows_total": 6,
         "rows_in": 6,
@@ -90,7 +90,8 @@ def test_each_valid_row_is_sent_once_and_recorded(client: Client, queues: Queues
     assert rows[4]["error"] == "invalid: title is empty"
     # Every item, the summary and the invalid rows too, expires with its job (DynamoDB's TTL).
     items = clients.dynamodb().scan(TableName=get_settings().import_rows_table)["Items"]
-    assert len(items) == 7 and all(float(item["expires_at"]["N"]) > time.time() + 29 * 86_400 for item in items)
+    assert len(items) == 7
+    assert all(float(item["expires_at"]["N"]) > time.time() + 29 * 86_400 for item in items)
 
 
 HOSTILE = (
@@ -187,8 +188,7 @@ def test_a_duplicate_delivery_sends_nothing_twice(client: Client, queues: Queues
     queues.sqs.send_message(
         QueueUrl=queues.url(get_settings().imports_queue), MessageBody=json.dumps({"job_id": job_id})
     )
-    while queues.deliver():
-        pass
+    queues.drain()
     assert len(posts_api.created()) == 3
     assert status(client, job_id)["rows_sent"] == 3
 
@@ -200,7 +200,8 @@ def test_an_import_resumes_in_slices_without_sending_twice(
     get_settings.cache_clear()
     import_id = run_import(client, queues, GOOD + b"4,four,x\n5,five,y\n")
     job = store.get_job(import_id)
-    assert job.status == "succeeded" and job.attempts == 5
+    assert job.status == "succeeded"
+    assert job.attempts == 5
     assert [post["userId"] for post in posts_api.created()] == [1, 2, 3, 4, 5]
 
 
@@ -215,15 +216,15 @@ def test_a_row_whose_worker_died_mid_request_is_not_sent_again(
     clients.dynamodb().put_item(TableName=table, Item=done)  # line 2 went through, then the worker
     sending = {"import_id": {"S": import_id}, "line": {"N": "3"}, "result": {"S": "sending"}}
     clients.dynamodb().put_item(TableName=table, Item=sending)  # vanished while sending line 3
-    while queues.deliver():
-        pass
+    queues.drain()
     rows = results(client, job_id)["results"]
     assert [(row["line"], row["result"], row["postId"]) for row in rows] == [
         (2, "ok", 41),
         (3, "error", None),
         (4, "ok", 1),
     ]
-    assert rows[1]["outcome_unknown"] is True and "the post may exist" in rows[1]["error"]
+    assert rows[1]["outcome_unknown"] is True
+    assert "the post may exist" in rows[1]["error"]
     assert [post["userId"] for post in posts_api.created()] == [3]
     assert status(client, job_id)["rows_unknown"] == 1
 
@@ -232,11 +233,13 @@ def test_results_come_in_pages(client: Client, queues: Queues, posts_api: FakePo
     content = b"userId,title,body\n" + b"".join(b"%d,t%d,b\n" % (n, n) for n in range(1, 8))
     import_id = run_import(client, queues, content)
     first = results(client, import_id, "?limit=3")
-    assert [row["line"] for row in first["results"]] == [2, 3, 4] and first["next_after"] == 4
+    assert [row["line"] for row in first["results"]] == [2, 3, 4]
+    assert first["next_after"] == 4
     second = results(client, import_id, f"?limit=3&after={first['next_after']}")
     assert [row["line"] for row in second["results"]] == [5, 6, 7]
     last = results(client, import_id, f"?limit=3&after={second['next_after']}")
-    assert [row["line"] for row in last["results"]] == [8] and last["next_after"] is None
+    assert [row["line"] for row in last["results"]] == [8]
+    assert last["next_after"] is None
 
 
 @pytest.mark.parametrize(
@@ -259,7 +262,8 @@ def test_bad_result_paging_parameters(client: Client, queues: Queues, posts_api:
     import_id = run_import(client, queues, GOOD)
     for query, field in (("?limit=0", "limit"), ("?limit=5000", "limit"), ("?after=-1", "after"), ("?x=1", "x")):
         response = client.http.get(f"/imports/{import_id}/results{query}")
-        assert response.status_code == 400 and json.loads(response.body)["Message"].startswith(f"{field}:")
+        assert response.status_code == 400
+        assert json.loads(response.body)["Message"].startswith(f"{field}:")
     assert client.http.get("/imports/nope").status_code == 404
 
 
@@ -270,7 +274,8 @@ def test_without_a_posts_api_the_import_fails_saying_so(
     get_settings.cache_clear()
     import_id = run_import(client, queues, GOOD)
     answer = status(client, import_id)
-    assert answer["status"] == "failed" and "POSTS_API_URL is not set" in answer["error"]
+    assert answer["status"] == "failed"
+    assert "POSTS_API_URL is not set" in answer["error"]
 
 
 def test_a_rate_limit_slot_too_far_away_requeues_the_import_with_a_delay(
@@ -340,9 +345,9 @@ def test_a_row_that_cannot_be_recorded_releases_the_job_and_is_never_lost(
 
     assert queues.deliver() == 1
     released = status(client, job_id)
-    assert released["status"] == "queued" and released["rows_in"] == 0
-    while queues.deliver():
-        pass
+    assert released["status"] == "queued"
+    assert released["rows_in"] == 0
+    queues.drain()
 
     answer = status(client, job_id)
     assert answer["status"] == "succeeded"
@@ -426,9 +431,12 @@ def test_a_429_pushes_back_every_workers_schedule(aws: None, posts_api: FakePost
     limiter = RateLimiter(post_import.LIMITER, per_second=7, sleep=sleep)
     outcome = posts_api_client.send(posts_api.url, {"title": "t"}, limiter, max_wait=60)
 
-    assert outcome.ok and [call["status"] for call in posts_api.calls()] == [429, 201]
+    assert outcome.ok
+    assert [call["status"] for call in posts_api.calls()] == [429, 201]
     refused_at = posts_api.calls()[0]["at"] * 1000
-    assert len(others) == 1 and others[0] is not None and others[0] >= refused_at + 1000, (refused_at, others)
+    assert len(others) == 1, (refused_at, others)
+    assert others[0] is not None, (refused_at, others)
+    assert others[0] >= refused_at + 1000, (refused_at, others)
 
 
 def test_a_limiter_error_before_the_request_leaves_the_row_unclaimed(

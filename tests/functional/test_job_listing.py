@@ -197,7 +197,8 @@ def test_kind_and_status_together_page_through_every_match_within_the_read_budge
 
     pages = every_page(client, kind="report", status="failed", limit=2)
 
-    assert sorted(ids(pages)) == sorted(reports) and len(ids(pages)) == len(reports)
+    assert sorted(ids(pages)) == sorted(reports)
+    assert len(ids(pages)) == len(reports)
     assert [item["created_at"] for found in pages for item in found["items"]] == sorted(
         (item["created_at"] for found in pages for item in found["items"]), reverse=True
     )

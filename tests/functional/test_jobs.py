@@ -24,7 +24,7 @@ from chalicelib.jobs.kind import Params, Progress
 from chalicelib.jobs.model import Job
 from chalicelib.jobs.registry import KINDS
 from infra.local.lambda_runner import to_record
-from tests.functional.delivery import Queues
+from tests.functional.delivery import Queues, job_messages
 from tests.lost_answers import lose_answer_once
 
 
@@ -84,8 +84,12 @@ def test_the_job_record_shows_the_lifecycle(client: Client, queues: Queues) -> N
     job_id = launch(client, {"name": "nightly metric"})
     queues.deliver()
     job = json.loads(client.http.get(f"/jobs/{job_id}").body)
-    assert job["kind"] == "metric" and job["name"] == "nightly metric" and job["status"] == "succeeded"
-    assert job["attempts"] == 1 and job["progress"] == 1 and job["duration"] > 0
+    assert job["kind"] == "metric"
+    assert job["name"] == "nightly metric"
+    assert job["status"] == "succeeded"
+    assert job["attempts"] == 1
+    assert job["progress"] == 1
+    assert job["duration"] > 0
     assert job["created_at"] <= job["started_at"] <= job["finished_at"]
     assert job["finished_at"].endswith("Z")
 
@@ -96,7 +100,8 @@ def test_a_job_record_expires_after_the_retention_period(client: Client, queues:
     days = get_settings().retention_days
     assert days == 30
     expires_at = Job.get(job_id).expires_at
-    assert expires_at is not None and abs(expires_at - (time.time() + days * 86_400)) < 60
+    assert expires_at is not None
+    assert abs(expires_at - (time.time() + days * 86_400)) < 60
 
 
 @pytest.mark.parametrize(
@@ -111,7 +116,8 @@ def test_launch_rejects_bad_bodies_naming_the_field(client: Client, body: str, f
 
 def test_unknown_and_missing_job_ids(client: Client) -> None:
     missing = client.http.get("/get_result")
-    assert missing.status_code == 400 and "job_id" in json.loads(missing.body)["Message"]
+    assert missing.status_code == 400
+    assert "job_id" in json.loads(missing.body)["Message"]
     for path in ("/get_result?job_id=0123456789abcdef", "/jobs/0123456789abcdef"):
         response = client.http.get(path)
         assert response.status_code == 404
@@ -124,8 +130,7 @@ def test_a_duplicate_delivery_never_runs_a_finished_job_again(
     job_id = launch(client)
     queues.sqs.send_message(QueueUrl=queues.url(get_settings().jobs_queue), MessageBody=json.dumps({"job_id": job_id}))
 
-    while queues.deliver():
-        pass
+    queues.drain()
 
     assert metric_calls == ["run"]
     assert result_of(client, job_id)["result"] == "result-1"
@@ -162,7 +167,8 @@ def test_a_worker_that_lost_its_claim_cannot_store_a_second_result(aws: None) ->
     job = store.new_job(KINDS["metric"], {})
     stale = store.claim(job.id, 0, lease_seconds=-1)
     current = store.claim(job.id, 0, lease_seconds=60)
-    assert stale.job is not None and current.job is not None
+    assert stale.job is not None
+    assert current.job is not None
     assert (stale.attempt, current.attempt) == (1, 2)
 
     assert store.succeed(current.job, current.attempt, "from attempt 2", 0.1)
@@ -190,7 +196,8 @@ def test_an_exception_fails_the_job_with_its_error_and_is_not_retried(
         "result": None,
         "error": "ValueError: the coin landed on its edge",
     }
-    assert calls == ["run"] and queues.waiting() == 0
+    assert calls == ["run"]
+    assert queues.waiting() == 0
 
 
 def test_a_transient_error_is_retried_then_fails_on_the_last_delivery(
@@ -203,12 +210,12 @@ def test_a_transient_error_is_retried_then_fails_on_the_last_delivery(
     assert store.get_job(job_id).status == "queued"
     queues.deliver()
     assert store.get_job(job_id).status == "queued"  # released for the next delivery
-    while queues.deliver():
-        pass
+    queues.drain()
 
     job = store.get_job(job_id)
     assert len(calls) == get_settings().max_receive_count
-    assert job.status == "failed" and job.error == "gave up after 3 attempts: upstream busy"
+    assert job.status == "failed"
+    assert job.error == "gave up after 3 attempts: upstream busy"
 
 
 def test_a_message_that_keeps_failing_lands_in_the_dlq_and_its_job_fails(
@@ -222,7 +229,8 @@ def test_a_message_that_keeps_failing_lands_in_the_dlq_and_its_job_fails(
             assert queues.deliver() == 1
         assert queues.deliver() == 0  # the next receive moves it to the dead-letter queue
 
-    assert queues.waiting() == 0 and queues.waiting(get_settings().jobs_dlq) == 1
+    assert queues.waiting() == 0
+    assert queues.waiting(get_settings().jobs_dlq) == 1
     assert store.get_job(job_id).status == "queued"
 
     assert queues.deliver(get_settings().jobs_dlq) == 1
@@ -236,12 +244,7 @@ def test_a_message_that_keeps_failing_lands_in_the_dlq_and_its_job_fails(
 def test_the_handler_reports_only_the_failed_messages_of_a_batch(client: Client, metric_calls: list[str]) -> None:
     ready, busy = launch(client), launch(client)
     store.claim(busy, 0, lease_seconds=300)
-    event = client.events.generate_sqs_event(
-        message_bodies=[json.dumps({"job_id": ready}), json.dumps({"job_id": busy})],
-        queue_name=get_settings().jobs_queue,
-    )
-    for number, record in enumerate(event["Records"]):
-        record["messageId"] = f"message-{number}"
+    event = job_messages(client, get_settings().jobs_queue, ready, busy)
 
     response = client.lambda_.invoke("run_jobs", event)
 
@@ -253,8 +256,7 @@ def test_a_message_naming_no_job_is_dropped(queues: Queues) -> None:
     url = queues.url(get_settings().jobs_queue)
     queues.sqs.send_message(QueueUrl=url, MessageBody="not json")
     queues.sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"job_id": "does-not-exist"}))
-    while queues.deliver():
-        pass
+    queues.drain()
     assert queues.waiting() == 0
 
 
@@ -266,7 +268,8 @@ def test_a_job_that_cannot_be_queued_is_failed_not_left_queued(client: Client, q
     assert response.status_code == 503
     assert "queue" in json.loads(response.body)["Message"]
     [job] = list(Job.scan())
-    assert job.status == "failed" and (job.error or "").startswith("could not be queued")
+    assert job.status == "failed"
+    assert (job.error or "").startswith("could not be queued")
 
 
 def aws_error(code: str, status: int, operation: str = "GetObject") -> ClientError:
@@ -276,6 +279,21 @@ def aws_error(code: str, status: int, operation: str = "GetObject") -> ClientErr
 
 def throttled(operation: str = "UpdateItem") -> ClientError:
     return aws_error("ProvisionedThroughputExceededException", 400, operation)
+
+
+def throttle_progress_once(monkeypatch: pytest.MonkeyPatch) -> list[UpdateError]:
+    """The next progress write is throttled, later ones go through; the error not raised yet
+    (empty once it was)."""
+    real_progress = store.set_progress
+    throttle_once = [UpdateError("Failed to update item", throttled())]
+
+    def set_progress(job: Job, attempt: int, fraction: float) -> bool:
+        if throttle_once:
+            raise throttle_once.pop()
+        return real_progress(job, attempt, fraction)
+
+    monkeypatch.setattr(store, "set_progress", set_progress)
+    return throttle_once
 
 
 def test_a_throttled_write_inside_a_job_releases_it_and_the_next_delivery_finishes_it(
@@ -296,7 +314,8 @@ def test_a_throttled_write_inside_a_job_releases_it_and_the_next_delivery_finish
 
     queues.deliver()
     job = store.get_job(job_id)
-    assert job.status == "queued" and "ProvisionedThroughputExceededException" in (job.error or "")
+    assert job.status == "queued"
+    assert "ProvisionedThroughputExceededException" in (job.error or "")
     queues.deliver()
 
     job = store.get_job(job_id)
@@ -331,19 +350,12 @@ def test_a_throttled_progress_write_is_skipped_and_the_job_runs_on(
     client: Client, queues: Queues, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Progress is for people watching: a throttled progress write must not cost the computation.
-    real_progress = store.set_progress
-    throttle_once = [UpdateError("Failed to update item", throttled())]
-
-    def set_progress(job: Job, attempt: int, fraction: float) -> bool:
-        if throttle_once:
-            raise throttle_once.pop()
-        return real_progress(job, attempt, fraction)
+    throttle_once = throttle_progress_once(monkeypatch)
 
     def run(params: Params, progress: Progress) -> str:
         progress(0.5)
         return "done"
 
-    monkeypatch.setattr(store, "set_progress", set_progress)
     monkeypatch.setitem(KINDS, "metric", replace(KINDS["metric"], run=run))
     job_id = launch(client)
 
@@ -373,13 +385,14 @@ def test_transient_aws_errors_are_retried_and_fail_with_a_reason_on_the_last_del
 
     queues.deliver()
     assert store.get_job(job_id).status == "queued"
-    while queues.deliver():
-        pass
+    queues.drain()
 
     job = store.get_job(job_id)
     assert len(calls) == get_settings().max_receive_count
-    assert job.status == "failed" and (job.error or "").startswith("gave up after 3 attempts: ")
-    assert queues.waiting() == 0 and queues.waiting(get_settings().jobs_dlq) == 0
+    assert job.status == "failed"
+    assert (job.error or "").startswith("gave up after 3 attempts: ")
+    assert queues.waiting() == 0
+    assert queues.waiting(get_settings().jobs_dlq) == 0
 
 
 @pytest.mark.parametrize(
@@ -397,11 +410,12 @@ def test_a_permanent_aws_error_fails_the_job_at_once(
     queues.retry_at_once()
     job_id = launch(client)
 
-    while queues.deliver():
-        pass
+    queues.drain()
 
     job = store.get_job(job_id)
-    assert calls == ["run"] and job.status == "failed" and (job.error or "").startswith("ClientError: ")
+    assert calls == ["run"]
+    assert job.status == "failed"
+    assert (job.error or "").startswith("ClientError: ")
 
 
 def test_one_bad_dead_letter_does_not_hold_back_the_others_of_its_batch(
@@ -416,12 +430,7 @@ def test_one_bad_dead_letter_does_not_hold_back_the_others_of_its_batch(
         return real_give_up(job_id, *args, **kwargs)
 
     monkeypatch.setattr(store, "give_up", give_up)
-    event = client.events.generate_sqs_event(
-        message_bodies=[json.dumps({"job_id": unlucky}), json.dumps({"job_id": other})],
-        queue_name=get_settings().jobs_dlq,
-    )
-    for number, record in enumerate(event["Records"]):
-        record["messageId"] = f"message-{number}"
+    event = job_messages(client, get_settings().jobs_dlq, unlucky, other)
 
     response = client.lambda_.invoke("fail_dead_jobs", event)
 
@@ -455,19 +464,22 @@ def test_a_duplicate_message_of_a_sliced_job_never_fails_it(
     [first] = queues.sqs.receive_message(QueueUrl=url, VisibilityTimeout=0)["Messages"]
     queues.sqs.send_message(QueueUrl=url, MessageBody=first["Body"])  # SQS delivers it twice
 
-    while queues.deliver():
-        pass
+    queues.drain()
 
     job = store.get_job(job_id)
-    assert (job.status, store.result_of(job)) == ("succeeded", "both slices") and job.error is None
+    assert (job.status, store.result_of(job)) == ("succeeded", "both slices")
+    assert job.error is None
     assert slices == [1, 2]
-    assert queues.waiting() == 0 and queues.waiting(dlq) == 0
+    assert queues.waiting() == 0
+    assert queues.waiting(dlq) == 0
 
 
 def test_only_the_current_token_claims_a_job(aws: None) -> None:
     job = store.new_job(KINDS["metric"], {})
     first = store.claim(job.id, 0, lease_seconds=60)
-    assert first.job is not None and store.pause(first.job, first.attempt) and first.job.seq == 1
+    assert first.job is not None
+    assert store.pause(first.job, first.attempt)
+    assert first.job.seq == 1
 
     assert store.claim(job.id, 0, lease_seconds=60).outcome is store.ClaimOutcome.STALE
     assert store.claim(job.id, 1, lease_seconds=60).outcome is store.ClaimOutcome.CLAIMED
@@ -478,7 +490,8 @@ def test_a_dead_letter_fails_only_an_unattended_job_of_its_token(aws: None) -> N
     running, stale, lost = (store.new_job(KINDS["metric"], {}) for _ in range(3))
     store.claim(running.id, 0, lease_seconds=300)  # a worker holds it
     paused = store.claim(stale.id, 0, lease_seconds=60)
-    assert paused.job is not None and store.pause(paused.job, paused.attempt)  # now at token 1
+    assert paused.job is not None
+    assert store.pause(paused.job, paused.attempt)  # now at token 1
     store.claim(lost.id, 0, lease_seconds=-1)  # its worker died, its lease is over
 
     assert not store.give_up(running.id, 0, "dead letter")
@@ -554,7 +567,8 @@ def test_a_message_that_finds_its_job_busy_comes_back_when_the_lease_ends_not_be
     assert queues.deliver() == 1
     assert queues.deliver() == 0  # hidden until the lease ends: no receive spent for nothing
 
-    assert queues.waiting() == 1 and metric_calls == []
+    assert queues.waiting() == 1
+    assert metric_calls == []
 
 
 def test_a_job_whose_record_write_answer_was_lost_is_still_accepted_and_runs(
@@ -568,6 +582,5 @@ def test_a_job_whose_record_write_answer_was_lost_is_still_accepted_and_runs(
     job_id = launch(client)
 
     assert doubled, "the record's write was not doubled"
-    while queues.deliver():
-        pass
+    queues.drain()
     assert store.get_job(job_id).status == "succeeded"

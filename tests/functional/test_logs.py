@@ -10,8 +10,7 @@ from urllib.parse import urlencode
 import pytest
 from chalice.test import Client
 
-from chalicelib.records.tables import SALES, SALES_DETAIL
-from tests.factories import reference_latest
+from tests.oracle import latest
 
 
 def get_logs(client: Client, **params: str) -> tuple[int, dict[str, Any]]:
@@ -23,7 +22,7 @@ def test_latest_sales_are_the_100_newest_in_order(loaded_client: Client, loaded:
     status, body = get_logs(loaded_client, table_name="sales")
     assert status == 200
     assert body["table_name"] == "sales"
-    assert body["records"] == reference_latest(SALES, loaded[0])
+    assert body["records"] == latest(loaded[0])
     assert len(body["records"]) == 100
     assert body["items_read"] == 100
 
@@ -32,13 +31,14 @@ def test_records_keep_the_csv_columns_and_types(loaded_client: Client, loaded: t
     record = get_logs(loaded_client, table_name="sales")[1]["records"][0]
     assert list(record) == ["sale_id", "date", "count_pizza", "count_drink", "price", "user_id"]
     assert all(isinstance(record[name], int) for name in ("sale_id", "count_pizza", "count_drink", "price"))
-    assert len(record["date"]) == 19 and len(record["user_id"]) == 6
+    assert len(record["date"]) == 19
+    assert len(record["user_id"]) == 6
 
 
 def test_detail_rows_of_one_sale_are_all_kept(loaded_client: Client, loaded: tuple[Path, Path]) -> None:
     status, body = get_logs(loaded_client, table_name="sales_detail")
     assert status == 200
-    assert body["records"] == reference_latest(SALES_DETAIL, loaded[1])
+    assert body["records"] == latest(loaded[1])
 
 
 @pytest.mark.parametrize("from_date", ["2022-03-15", "2022-03-31 12:00:00", "2022-04-01 23:00:00", "2030-01-01"])
@@ -47,25 +47,24 @@ def test_from_date_keeps_records_from_that_moment_on(
 ) -> None:
     status, body = get_logs(loaded_client, table_name="sales", from_date=from_date)
     assert status == 200
-    assert body["records"] == reference_latest(SALES, loaded[0], from_date=from_date)
+    assert body["records"] == latest(loaded[0], from_date=from_date)
     assert all(record["date"] >= from_date for record in body["records"])
 
 
 def test_user_id_keeps_only_that_users_records(loaded_client: Client, loaded: tuple[Path, Path]) -> None:
-    user = reference_latest(SALES_DETAIL, loaded[1])[0]["user_id"]
+    user = latest(loaded[1])[0]["user_id"]
     status, body = get_logs(loaded_client, table_name="sales_detail", user_id=user)
     assert status == 200
-    assert body["records"] == reference_latest(SALES_DETAIL, loaded[1], user_id=user)
-    assert body["records"] and {record["user_id"] for record in body["records"]} == {user}
+    assert body["records"] == latest(loaded[1], user_id=user)
+    assert body["records"]
+    assert {record["user_id"] for record in body["records"]} == {user}
 
 
 def test_user_id_and_from_date_together(loaded_client: Client, loaded: tuple[Path, Path]) -> None:
-    expected = reference_latest(SALES, loaded[0])[5]
+    expected = latest(loaded[0])[5]
     status, body = get_logs(loaded_client, table_name="sales", user_id=expected["user_id"], from_date=expected["date"])
     assert status == 200
-    assert body["records"] == reference_latest(
-        SALES, loaded[0], user_id=expected["user_id"], from_date=expected["date"]
-    )
+    assert body["records"] == latest(loaded[0], user_id=expected["user_id"], from_date=expected["date"])
     assert expected in body["records"]
 
 

@@ -13,7 +13,7 @@ from chalicelib.records.datasets import Dataset
 from chalicelib.records.loader import load_csv
 from chalicelib.records.tables import SALES
 from infra import sales_data
-from tests.factories import reference_latest
+from tests.oracle import latest
 
 
 def test_a_table_still_loading_says_so_instead_of_answering_wrong(client: Client, aws: None) -> None:
@@ -49,4 +49,4 @@ def test_while_a_table_is_replaced_logs_says_loading_not_a_partial_list(
 
     assert seen_while_clearing == [503]
     records = json.loads(client.http.get("/logs?table_name=sales").body)["records"]
-    assert records == reference_latest(SALES, new)
+    assert records == latest(new)

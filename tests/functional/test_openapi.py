@@ -53,7 +53,8 @@ def served(client: Client) -> dict[str, Any]:
 def test_the_served_document_is_valid_openapi_3_1(client: Client) -> None:
     spec = served(client)
     validate(spec)
-    assert spec["openapi"].startswith("3.1") and spec == json.loads(json.dumps(SPEC))
+    assert spec["openapi"].startswith("3.1")
+    assert spec == json.loads(json.dumps(SPEC))
 
 
 def test_every_route_is_in_the_document() -> None:
@@ -76,12 +77,14 @@ def test_every_answer_has_a_schema_and_every_error_the_shared_one() -> None:
 def test_the_api_key_is_declared_on_every_route_that_needs_it_and_only_there() -> None:
     """So /docs (Swagger UI) has Authorize, and sends ``x-api-key`` where it is needed."""
     schemes = json.loads(json.dumps(SPEC["components"]["securitySchemes"]))  # a copy: SPEC stays whole
-    assert list(schemes) == ["apiKey"] and schemes["apiKey"].pop("description")
+    assert list(schemes) == ["apiKey"]
+    assert schemes["apiKey"].pop("description")
     assert schemes["apiKey"] == {"type": "apiKey", "in": "header", "name": "x-api-key"}
     open_routes = {"get /", "get /static/{name}", "get /docs", "get /docs/{asset}", "get /openapi.json", "get /health"}
     for path, method, found in operations():
         if f"{method} {path}" in open_routes:
-            assert "security" not in found and "403" not in found["responses"], f"{method} {path}"
+            assert "security" not in found, f"{method} {path}"
+            assert "403" not in found["responses"], f"{method} {path}"
         else:
             assert found["security"] == [{"apiKey": []}], f"{method} {path}"
             assert "403" in found["responses"], f"{method} {path}"
@@ -91,7 +94,8 @@ def test_the_api_key_is_declared_on_every_route_that_needs_it_and_only_there() -
 def test_uploads_are_multipart_with_a_binary_file_part() -> None:
     for path in ("/reports", "/imports"):
         multipart = SPEC["paths"][path]["post"]["requestBody"]["content"]["multipart/form-data"]["schema"]
-        assert multipart["required"] == ["file"] and multipart["properties"]["file"]["format"] == "binary"
+        assert multipart["required"] == ["file"]
+        assert multipart["properties"]["file"]["format"] == "binary"
 
 
 def good_value(schema: dict[str, Any]) -> Any:

@@ -30,4 +30,5 @@ def test_a_repeated_parameter_is_a_400_naming_it(client: Client, path: str, name
 
 def test_a_parameter_given_once_is_read_as_before(client: Client) -> None:
     response = client.http.get("/calculations?page=2&order=asc")
-    assert response.status_code == 200 and json.loads(response.body)["page"] == 2
+    assert response.status_code == 200
+    assert json.loads(response.body)["page"] == 2

@@ -26,7 +26,8 @@ def test_a_large_result_goes_to_s3_and_comes_back_whole(aws: None) -> None:
     assert store.succeed(claim.job, claim.attempt, big, 1.0)
 
     stored = store.get_job(job.id)
-    assert stored.result is None and stored.result_key == f"results/{job.id}.json"
+    assert stored.result is None
+    assert stored.result_key == f"results/{job.id}.json"
     assert store.result_of(stored) == big
 
 

@@ -98,7 +98,8 @@ def test_a_job_whose_message_keeps_getting_lost_fails_with_a_reason(
         purge(queues)
 
     final = store.get_job(job.id)
-    assert final.status == "failed" and runs == []
+    assert final.status == "failed"
+    assert runs == []
     assert final.error == f"gave up: its message was lost; sent again {resends} times and no worker finished it"
 
 
@@ -107,7 +108,8 @@ def test_a_running_job_whose_worker_and_message_vanished_is_sent_again(
 ) -> None:
     job = store.new_job(KINDS["metric"], {})
     claimed = store.claim(job.id, 0, lease_seconds=60)
-    assert claimed.job is not None and claimed.job.lease_until is not None
+    assert claimed.job is not None
+    assert claimed.job.lease_until is not None
     lease_end = clock.parse_iso(claimed.job.lease_until)
 
     sweep_at(monkeypatch, lease_end + grace() / 2)
@@ -136,8 +138,7 @@ def test_a_healthy_job_is_left_alone_and_a_needless_resend_runs_nothing_twice(
     queues.sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=held["ReceiptHandle"], VisibilityTimeout=0)
     assert queues.waiting() == 2
 
-    while queues.deliver():
-        pass
+    queues.drain()
 
     final = store.get_job(job.id)
     assert (final.status, final.attempts, runs) == ("succeeded", 1, ["run"])
@@ -158,11 +159,12 @@ def test_a_queued_job_waiting_behind_a_backlog_is_neither_sent_again_nor_failed(
     for _ in range(get_settings().sweep_max_resends + 2):
         moment += grace() + timedelta(seconds=1)
         sweep_at(monkeypatch, moment)
-    assert store.get_job(job.id).status == "queued" and queues.waiting() == 3
+    assert store.get_job(job.id).status == "queued"
+    assert queues.waiting() == 3
 
-    while queues.deliver():  # the backlog drains; the lost message is sent again at the next sweep
-        pass
+    queues.drain()  # the backlog drains; the lost message is sent again at the next sweep
     sweep_at(monkeypatch, moment + timedelta(seconds=1))
     assert queues.deliver() == 1
 
-    assert store.get_job(job.id).status == "succeeded" and len(runs) == 4
+    assert store.get_job(job.id).status == "succeeded"
+    assert len(runs) == 4

@@ -50,24 +50,31 @@ def test_a_jobs_lines_carry_its_id_kind_attempt_and_request_and_its_finish_one_e
     job_id = json.loads(response.body)["job_id"]
     launched = [line for line in lines if line["logger"] == "chalicelib.telemetry.http"]
     assert launched[-1]["message"].startswith("POST /launch 202")
-    assert launched[-1]["job_id"] == job_id and launched[-1]["kind"] == "metric" and launched[-1]["request_id"]
+    assert launched[-1]["job_id"] == job_id
+    assert launched[-1]["kind"] == "metric"
+    assert launched[-1]["request_id"]
 
     assert queues.deliver() == 1
     worker = [line for line in lines if line["logger"].startswith("chalicelib.jobs")]
     assert worker, "the worker logged nothing"
-    assert all(line["job_id"] == job_id and line["kind"] == "metric" and line["attempt"] == 1 for line in worker)
+    assert {line["job_id"] for line in worker} == {job_id}
+    assert {line["kind"] for line in worker} == {"metric"}
+    assert {line["attempt"] for line in worker} == {1}
     assert [line["message"] for line in worker] == [f"job {job_id}: attempt 1 started", f"job {job_id}: succeeded"]
     invocations = {line["request_id"] for line in worker}  # the invocation's, not the API request's
-    assert len(invocations) == 1 and launched[-1]["request_id"] not in invocations
+    assert len(invocations) == 1
+    assert launched[-1]["request_id"] not in invocations
 
     client.http.get(f"/jobs/{job_id}")
-    assert lines[-1]["job_id"] == job_id and lines[-1]["message"].startswith("GET /jobs/{job_id} 200")
+    assert lines[-1]["job_id"] == job_id
+    assert lines[-1]["message"].startswith("GET /jobs/{job_id} 200")
 
     emf = emf_lines(capsys.readouterr().out)
     assert [(line["job_id"], line["kind"], line["status"], line["count"]) for line in emf] == [
         (job_id, "metric", "succeeded", 1)
     ]
-    assert emf[0]["duration"] >= 0 and emf[0]["request_id"] == worker[0]["request_id"]
+    assert emf[0]["duration"] >= 0
+    assert emf[0]["request_id"] == worker[0]["request_id"]
 
 
 class DeadLetter:
@@ -94,7 +101,8 @@ def test_a_job_failed_by_the_dead_letter_handler_is_counted_by_its_kind_without_
     assert [(line["job_id"], line["kind"], line["status"]) for line in emf] == [(job_id, "metric", "failed")]
     assert "duration" not in emf[0]  # known only to a worker
     failed = [line for line in lines if line["logger"] == "chalicelib.jobs.worker" and line["level"] == "ERROR"]
-    assert failed and all(line["job_id"] == job_id for line in failed)
+    assert failed
+    assert all(line["job_id"] == job_id for line in failed)
 
 
 def test_a_cancelled_job_is_counted_once_as_cancelled(client: Client, capsys: pytest.CaptureFixture[str]) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.integration.conftest import Service, until_finished
+from tests.stack import Service, until_finished
 
 pytestmark = pytest.mark.integration
 
@@ -40,9 +40,11 @@ def test_a_century_every_day_over_http(service: Service) -> None:
     body = {"date_start": "1925-01-01", "date_fin": "2024-12-31", "lag": 1}
     calculation = requests.post(f"{service.api}/calculations", json=body, timeout=10).json()["id"]
     finished = wait_until_finished(service, calculation)
-    assert len(finished["result"]) == 36_525 and finished["duration"] > 0
+    assert len(finished["result"]) == 36_525
+    assert finished["duration"] > 0
 
 
 def test_invalid_input_over_http(service: Service) -> None:
     response = requests.post(f"{service.api}/calculations", json={"date_start": "2021-01-01"}, timeout=10)
-    assert response.status_code == 400 and response.json()["Message"].startswith("date_fin:")
+    assert response.status_code == 400
+    assert response.json()["Message"].startswith("date_fin:")

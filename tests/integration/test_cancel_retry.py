@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.integration.conftest import Service
+from tests.stack import Service
 
 pytestmark = pytest.mark.integration
 ROWS = 30  # about 5 s at the posts API's ~6.5 rows/s
@@ -66,7 +66,8 @@ def test_a_running_imports_sends_stop_within_2_s_of_the_cancel(service: Service)
     assert last < CANCEL_STOPS_WITHIN, f"a post arrived {last:.2f} s after the cancel"
     assert len(arrivals) < ROWS  # it did stop
     counters = requests.get(f"{service.api}/imports/{job_id}", timeout=10).json()
-    assert counters["status"] == "cancelled" and counters["rows_sent"] == len(arrivals)  # what it sent stays
+    assert counters["status"] == "cancelled"
+    assert counters["rows_sent"] == len(arrivals)  # what it sent stays
 
 
 def test_a_retry_of_an_import_sends_only_the_rows_not_yet_sent(service: Service) -> None:
@@ -75,13 +76,15 @@ def test_a_retry_of_an_import_sends_only_the_rows_not_yet_sent(service: Service)
     before = created(service, titles)
 
     response = requests.post(f"{service.api}/jobs/{job_id}/retry", json={}, timeout=10)
-    assert response.status_code == 202 and response.json() == {"id": job_id, "status": "queued"}
+    assert response.status_code == 202
+    assert response.json() == {"id": job_id, "status": "queued"}
     wait_for(lambda: job(service, job_id)["status"] == "succeeded", "the retried import finished")
 
     after = created(service, titles)
     print(f"{len(before)} rows sent before the cancel, {len(after) - len(before)} by the retry")
     assert sorted(after) == sorted(titles)  # every row once: none sent twice, none left out
-    assert after[: len(before)] == before and set(after[len(before) :]).isdisjoint(before)
+    assert after[: len(before)] == before
+    assert set(after[len(before) :]).isdisjoint(before)
     record = job(service, job_id)
     assert [run["status"] for run in record["history"]] == ["cancelled"]
     assert record["attempts"] > record["history"][0]["attempts"]

@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from infra.local.stack import ROOT
-from tests.integration.conftest import LOCAL_KEY, Service, until_finished
+from tests.stack import LOCAL_KEY, Service, until_finished
 
 pytestmark = pytest.mark.integration
 KEY = LOCAL_KEY
@@ -59,7 +59,9 @@ def test_watch_follows_a_job_to_its_end_and_show_prints_it(service: Service) -> 
     assert "100.0% succeeded" in watched.stderr  # the bar's last state
     assert shown.returncode == 0, shown.stderr
     fields = {line.split()[0]: line.split()[1:] for line in shown.stdout.splitlines() if line and line[0] != " "}
-    assert fields["id"] == [job_id] and fields["kind"] == ["metric"] and fields["status"] == ["succeeded"]
+    assert fields["id"] == [job_id]
+    assert fields["kind"] == ["metric"]
+    assert fields["status"] == ["succeeded"]
 
 
 def test_ls_lists_every_job_newest_first_and_all_follows_the_pages(service: Service) -> None:
@@ -74,17 +76,22 @@ def test_ls_lists_every_job_newest_first_and_all_follows_the_pages(service: Serv
     assert paged.returncode == 0, paged.stderr
     listed = [json.loads(line) for line in paged.stdout.splitlines()]
     ids = [item["id"] for item in listed]
-    assert ids[:3] == launched[::-1] and len(ids) == len(set(ids))  # newest first, each once, past page 1
+    assert ids[:3] == launched[::-1]
+    assert len(ids) == len(set(ids))  # newest first, each once, past page 1
     assert {item["kind"] for item in listed} == {"metric"}
-    assert first.returncode == 0 and first.stdout.splitlines()[-1].startswith("(more: --all, or --cursor ")
+    assert first.returncode == 0
+    assert first.stdout.splitlines()[-1].startswith("(more: --all, or --cursor ")
     assert len(first.stdout.splitlines()) == 1 + 2 + 1  # the header, a page of 2, the hint
-    assert table.returncode == 0 and table.stdout.splitlines()[0].split()[:3] == ["ID", "KIND", "STATUS"]
+    assert table.returncode == 0
+    assert table.stdout.splitlines()[0].split()[:3] == ["ID", "KIND", "STATUS"]
     assert all(line.split()[2] == "succeeded" for line in table.stdout.splitlines()[1:] if not line.startswith("("))
 
 
 def test_a_bad_filter_is_the_apis_400_naming_it(service: Service) -> None:
     done = jobsvc("--api", service.api, "ls", "--limit", "500")
-    assert done.returncode == 2 and done.stderr.startswith("error: limit") and "(HTTP 400, GET /jobs)" in done.stderr
+    assert done.returncode == 2
+    assert done.stderr.startswith("error: limit")
+    assert "(HTTP 400, GET /jobs)" in done.stderr
 
 
 def test_cancel_a_running_import_then_retry_it_resumes_and_show_lists_the_earlier_run(service: Service) -> None:
@@ -106,13 +113,16 @@ def test_cancel_a_running_import_then_retry_it_resumes_and_show_lists_the_earlie
         f"{import_id}: cancelled\n",
         f"{import_id}: running; cancel requested: it stops at its next checkpoint\n",
     )
-    assert stopped.returncode == 1 and stopped.stdout.startswith(f"{import_id}: cancelled"), stopped.stderr
+    assert stopped.returncode == 1, stopped.stderr
+    assert stopped.stdout.startswith(f"{import_id}: cancelled"), stopped.stderr
     assert (retried.returncode, retried.stdout) == (0, f"{import_id}: queued again\n"), retried.stderr
-    assert resumed.returncode == 0 and resumed.stdout.startswith(f"{import_id}: succeeded"), resumed.stderr
+    assert resumed.returncode == 0, resumed.stderr
+    assert resumed.stdout.startswith(f"{import_id}: succeeded"), resumed.stderr
     assert shown.returncode == 0, shown.stderr
     assert ["rows_sent", "40"] in [line.split() for line in shown.stdout.splitlines()]
     history = shown.stdout.split("history (earlier runs, oldest first)\n")[1].splitlines()
-    assert len(history) == 1 and history[0].startswith("  1. status cancelled")
+    assert len(history) == 1
+    assert history[0].startswith("  1. status cancelled")
     titles = [post["title"] for post in service.posts_api.created()]
     assert sorted(titles) == sorted(f"cli title {n}" for n in range(1, 41))  # each row sent once, across both runs
 
@@ -122,14 +132,18 @@ def test_cancel_or_retry_of_a_finished_job_is_the_apis_409_message(service: Serv
     job_id = launch(service.api)
     until_finished(f"{service.api}/get_result?job_id={job_id}")
     done = jobsvc("--api", service.api, command, job_id)
-    assert done.returncode == 2 and done.stdout == ""
-    assert done.stderr.startswith("error: ") and f"(HTTP 409, POST /jobs/{job_id}/{command})" in done.stderr
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.startswith("error: ")
+    assert f"(HTTP 409, POST /jobs/{job_id}/{command})" in done.stderr
 
 
 def test_an_unknown_id_is_the_apis_404_message_and_exit_2(service: Service) -> None:
     done = jobsvc("--api", service.api, "show", "f" * 32)
-    assert done.returncode == 2 and done.stdout == ""
-    assert done.stderr.startswith("error: ") and "(HTTP 404, GET /jobs/" in done.stderr
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.startswith("error: ")
+    assert "(HTTP 404, GET /jobs/" in done.stderr
     assert "Traceback" not in done.stderr
 
 
@@ -143,7 +157,8 @@ def test_import_shows_the_counters_and_the_failed_rows_with_their_lines(service:
 
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert lines[0].startswith("import ") and lines[0].endswith(": succeeded")
+    assert lines[0].startswith("import ")
+    assert lines[0].endswith(": succeeded")
     assert lines[1] == "rows_total 7  rows_in 7  rows_invalid 1  rows_sent 6  rows_failed 0  rows_unknown 0"
     assert lines[2:] == [
         "failed rows (1):",
@@ -158,9 +173,12 @@ def test_a_service_that_asks_for_the_key_refuses_the_cli_without_it(service: Ser
     without = jobsvc("--api", keyed_api, "show", job_id)
     wrong = jobsvc("--api", keyed_api, "--api-key", "not-the-key", "watch", job_id)
 
-    assert without.returncode == 2 and without.stdout == ""
-    assert without.stderr.startswith("error: Forbidden (HTTP 403, GET /jobs/") and "--api-key" in without.stderr
-    assert wrong.returncode == 2 and "a key that is not the stage's" in wrong.stderr
+    assert without.returncode == 2
+    assert without.stdout == ""
+    assert without.stderr.startswith("error: Forbidden (HTTP 403, GET /jobs/")
+    assert "--api-key" in without.stderr
+    assert wrong.returncode == 2
+    assert "a key that is not the stage's" in wrong.stderr
     assert until_finished(f"{service.api}/get_result?job_id={job_id}")["status"] == "succeeded"  # it ran anyway
 
 
@@ -176,10 +194,13 @@ def test_with_the_key_every_command_works_on_a_service_that_asks_for_it(
     listed = jobsvc("--api", keyed_api, "--api-key", KEY, "ls", "--json", "--limit", "5")
     imported = jobsvc("--api", keyed_api, "--api-key", KEY, "import", str(path))
 
-    assert watched.returncode == 0 and watched.stdout.startswith(f"{job_id}: succeeded"), watched.stderr
-    assert shown.returncode == 0 and shown.stdout.splitlines()[0].split() == ["id", job_id], shown.stderr
+    assert watched.returncode == 0, watched.stderr
+    assert watched.stdout.startswith(f"{job_id}: succeeded"), watched.stderr
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.splitlines()[0].split() == ["id", job_id], shown.stderr
     assert imported.returncode == 0, imported.stderr
-    assert listed.returncode == 0 and job_id in [json.loads(line)["id"] for line in listed.stdout.splitlines()]
+    assert listed.returncode == 0
+    assert job_id in [json.loads(line)["id"] for line in listed.stdout.splitlines()]
     assert "rows_in 1  rows_invalid 0  rows_sent 1" in imported.stdout
 
 

@@ -24,7 +24,7 @@ from chalicelib.jobs.kinds import post_import
 from infra.local.fake_posts_api import DEFAULT_HANG
 from infra.local.processes import free_port, wait_until
 from infra.local.stack import ROOT
-from tests.integration.conftest import Service, until_finished
+from tests.stack import Service, until_finished
 
 pytestmark = pytest.mark.integration
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.integration.conftest import Service
+from tests.stack import Service
 
 pytestmark = pytest.mark.integration
 
@@ -35,7 +35,8 @@ def test_jobs_launched_through_the_api_are_listed_newest_first_and_paged_once(se
     for number in range(3):
         metric = requests.post(f"{service.api}/launch", json={"name": f"listed metric {number}"}, timeout=30)
         calculation = requests.post(f"{service.api}/calculations", json=CALCULATION, timeout=30)
-        assert metric.status_code == 202 and calculation.status_code == 201
+        assert metric.status_code == 202
+        assert calculation.status_code == 201
         launched += [("metric", metric.json()["job_id"]), ("calculation", calculation.json()["id"])]
     ours = {job_id for _, job_id in launched}
 

@@ -104,4 +104,5 @@ def test_a_dead_invocation_leaves_its_message_to_come_back_then_to_the_dead_lett
     text = log.read_text()
     assert text.count("work DIED on job doomed: crash (exited with code 3") == 2, text  # maxReceiveCount receives
     assert "work: queue tiny, 1 environment(s) at most, timeout 2 s, memory 128 MB" in text
-    assert "REPORT work RequestId" in text and "(job fine)" in text
+    assert "REPORT work RequestId" in text
+    assert "(job fine)" in text

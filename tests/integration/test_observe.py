@@ -10,7 +10,7 @@ from pathlib import Path
 
 import requests
 
-from tests.integration.conftest import Service, run_module, until_finished
+from tests.stack import Service, run_module, until_finished
 
 
 def until_logged(log_dir: Path, job_id: str, text: str, timeout: float = 30) -> str:
@@ -54,7 +54,9 @@ def test_make_logs_finds_a_jobs_lines_across_the_stacks_files_and_make_stats_cou
 
 def test_health_counts_the_queues_over_http(service: Service) -> None:
     answer = requests.get(f"{service.api}/health", timeout=30).json()
-    assert answer["status"] == "ok" and answer["unavailable"] == []
+    assert answer["status"] == "ok"
+    assert answer["unavailable"] == []
     assert set(answer["queues"]) == {"jobs", "imports"}
     for depth in (*answer["queues"].values(), answer["dead_letters"]):
-        assert set(depth) == {"waiting", "in_flight", "delayed"} and all(v >= 0 for v in depth.values())
+        assert set(depth) == {"waiting", "in_flight", "delayed"}
+        assert all(v >= 0 for v in depth.values())

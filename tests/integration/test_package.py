@@ -110,7 +110,8 @@ def runtime_sdk(into: Path) -> Path:
     into.mkdir()
     for name in RUNTIME_PROVIDED:
         spec = importlib.util.find_spec(name)
-        assert spec is not None and spec.origin is not None, name
+        assert spec is not None, name
+        assert spec.origin is not None, name
         source = Path(spec.origin)
         source = source.parent if source.name == "__init__.py" else source
         (into / source.name).symlink_to(source)
@@ -175,7 +176,8 @@ def test_every_route_but_the_page_docs_and_health_needs_the_api_key(package):
                 continue
             checked.add(f"{method} {path}")
             assert bool(operation.get("security")) is (f"{method} {path}" not in open_routes), f"{method} {path}"
-    assert open_routes < checked and {"get /jobs/{job_id}", "get /logs", "post /launch"} < checked
+    assert open_routes < checked
+    assert {"get /jobs/{job_id}", "get /logs", "post /launch"} < checked
 
 
 def test_the_functions_get_the_sizes_the_timing_checks_read(package):

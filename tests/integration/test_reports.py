@@ -15,7 +15,7 @@ import requests
 from chalicelib.reports.csvfile import read_totals
 from infra import plays_data
 from infra.local.stack import ROOT
-from tests.integration.conftest import Service, until_finished
+from tests.stack import Service, until_finished
 
 pytestmark = pytest.mark.integration
 PLAYS = (
@@ -44,7 +44,8 @@ def test_upload_in_the_request_and_download_the_totals(service: Service) -> None
 
     assert answer["status"] == "succeeded"
     download = requests.get(answer["result_url"], timeout=10)
-    assert download.status_code == 200 and read_totals(download.content) == TOTALS
+    assert download.status_code == 200
+    assert read_totals(download.content) == TOTALS
 
 
 def test_presigned_upload_straight_to_storage(service: Service) -> None:

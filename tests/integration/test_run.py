@@ -93,7 +93,8 @@ def read_until_ready(run: subprocess.Popen[str]) -> list[str]:
         output.append(line)
         if line.startswith("ready:"):
             break
-    assert output and output[-1].startswith("ready:"), "".join(output)
+    assert output, "".join(output)
+    assert output[-1].startswith("ready:"), "".join(output)
     return output
 
 

@@ -22,7 +22,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from app import app
 from chalicelib.api.openapi import document
 from chalicelib.config import get_settings
-from tests.integration.conftest import LOCAL_KEY, Service
+from tests.stack import LOCAL_KEY, Service
 
 pytestmark = pytest.mark.integration
 

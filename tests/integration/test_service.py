@@ -18,8 +18,8 @@ from urllib3 import encode_multipart_formdata
 
 from chalicelib import clock
 from chalicelib.records.tables import SALES, SALES_DETAIL
-from tests.factories import reference_latest
-from tests.integration.conftest import SALES_ROWS, Service
+from tests.oracle import latest
+from tests.stack import SALES_ROWS, Service
 
 pytestmark = pytest.mark.integration
 
@@ -40,7 +40,8 @@ def wait_for_status(service: Service, job_id: str, statuses: set[str], timeout: 
 
 def test_health(service: Service) -> None:
     response = get(service, "/health")
-    assert response.status_code == 200 and response.json()["status"] == "ok"
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
 
 
 def test_the_loader_reported_every_row(service: Service) -> None:
@@ -67,14 +68,14 @@ def test_logs_over_http_match_the_files(service: Service, params: dict[str, str]
         response = get(service, "/logs", table_name=table.name, **params)
         assert response.status_code == 200
         body = response.json()
-        assert body["records"] == reference_latest(table, path, from_date=params.get("from_date"))
+        assert body["records"] == latest(path, from_date=params.get("from_date"))
         assert body["items_read"] == len(body["records"]) <= 100
 
 
 def test_logs_of_one_user(service: Service) -> None:
-    user = reference_latest(SALES, service.data[0])[0]["user_id"]
+    user = latest(service.data[0])[0]["user_id"]
     body = get(service, "/logs", table_name="sales", user_id=user).json()
-    assert body["records"] == reference_latest(SALES, service.data[0], user_id=user)
+    assert body["records"] == latest(service.data[0], user_id=user)
 
 
 @pytest.mark.parametrize(
@@ -98,10 +99,12 @@ def test_a_launched_metric_succeeds_with_an_exact_integer(service: Service) -> N
 
     answer = wait_for_status(service, job_id, {"succeeded", "failed"})
 
-    assert answer["status"] == "succeeded" and answer["result"].isdigit()
+    assert answer["status"] == "succeeded"
+    assert answer["result"].isdigit()
     assert abs(int(answer["result"]) - 166_666_658_333_333_500_000) < 10**18
     job = get(service, f"/jobs/{job_id}").json()
-    assert job["attempts"] == 1 and job["duration"] > 0
+    assert job["attempts"] == 1
+    assert job["duration"] > 0
 
 
 def test_many_launches_at_once_all_finish(service: Service) -> None:

@@ -70,7 +70,8 @@ def test_totals_match_an_independent_count(
         expected[(song, day)] += plays
     totals, report = run(tmp_path, csv_text(rows, line_end, trailing or not rows))
     assert totals == dict(expected)
-    assert report.rows_in == len(rows) and report.pairs == len(expected)  # type: ignore[attr-defined]
+    assert report.rows_in == len(rows)  # type: ignore[attr-defined]
+    assert report.pairs == len(expected)  # type: ignore[attr-defined]
 
 
 def test_bad_rows_are_counted_and_reported_by_line(tmp_path: Path) -> None:
@@ -258,7 +259,8 @@ def test_partitions_that_do_not_fit_after_all_are_split_again(tmp_path: Path, mo
     rows = [(f"a song with a fairly long name, number {n}", "2020-01-01", n % 7) for n in range(200_000)]
     totals, report = run(tmp_path, csv_text(rows))
     assert splits, "the aggregation never ran out of memory: the test needs more groups"
-    assert report.pairs == len(rows) and totals == {(song, day): plays for song, day, plays in rows}  # type: ignore[attr-defined]
+    assert report.pairs == len(rows)  # type: ignore[attr-defined]
+    assert totals == {(song, day): plays for song, day, plays in rows}
 
 
 def test_longer_rows_mean_fewer_groups_per_aggregation(tmp_path: Path) -> None:
@@ -276,4 +278,7 @@ def test_progress_is_reported_as_partitions_are_done(tmp_path: Path, monkeypatch
     source.write_text(csv_text([(f"song {n}", "2020-01-01", n) for n in range(2000)]))
     heard: list[float] = []
     aggregate(source, tmp_path / "totals.csv", temp_dir=tmp_path / "spill", progress=heard.append)
-    assert len(heard) == 6 and heard == sorted(heard) and 0 < heard[0] < 1 and heard[-1] == 1
+    assert len(heard) == 6
+    assert heard == sorted(heard)
+    assert 0 < heard[0] < 1
+    assert heard[-1] == 1

@@ -88,26 +88,30 @@ def test_the_key_and_the_api_come_from_the_environment_and_the_options_win(monke
     assert fake.sent[0].headers["x-api-key"] == "from-env"
 
     run(monkeypatch, capsys, fake, "--api", "http://other.test/api", "--api-key", "given", "ls", environ=environ)
-    assert (
-        str(fake.sent[1].url).startswith("http://other.test/api/jobs") and fake.sent[1].headers["x-api-key"] == "given"
-    )
+    assert str(fake.sent[1].url).startswith("http://other.test/api/jobs")
+    assert fake.sent[1].headers["x-api-key"] == "given"
 
 
 def test_without_a_key_no_key_header_is_sent(monkeypatch, capsys):
     fake = FakeApi({("GET", "/jobs"): (200, {"items": [], "next_cursor": None})})
     status, out, _ = run(monkeypatch, capsys, fake, "ls")
-    assert status == 0 and out == "no jobs\n"
-    assert "x-api-key" not in fake.sent[0].headers and str(fake.sent[0].url).startswith("http://127.0.0.1:8000/jobs")
+    assert status == 0
+    assert out == "no jobs\n"
+    assert "x-api-key" not in fake.sent[0].headers
+    assert str(fake.sent[0].url).startswith("http://127.0.0.1:8000/jobs")
 
 
 def test_a_403_prints_api_gateways_message_and_how_to_pass_a_key_no_traceback(monkeypatch, capsys):
     fake = FakeApi({("GET", f"/jobs/{JOB}"): (403, {"message": "Forbidden"})})
     status, out, err = run(monkeypatch, capsys, fake, "show", JOB)
     assert (status, out) == (2, "")
-    assert err.startswith("error: Forbidden (HTTP 403, GET /jobs/") and "--api-key or set JOBSVC_API_KEY" in err
-    assert "no API key" in err and "Traceback" not in err
+    assert err.startswith("error: Forbidden (HTTP 403, GET /jobs/")
+    assert "--api-key or set JOBSVC_API_KEY" in err
+    assert "no API key" in err
+    assert "Traceback" not in err
     status, _, err = run(monkeypatch, capsys, fake, "--api-key", "nope", "show", JOB)
-    assert status == 2 and "a key that is not the stage's" in err
+    assert status == 2
+    assert "a key that is not the stage's" in err
 
 
 def test_the_services_own_error_message_is_printed(monkeypatch, capsys):
@@ -122,10 +126,8 @@ def test_no_answer_at_all_is_an_error_message_too(capsys):
     port = free_port()  # nothing listens there
     assert cli.main(["--api", f"http://127.0.0.1:{port}", "ls"], {}) == 2
     err = capsys.readouterr().err
-    assert (
-        err.startswith(f"error: GET http://127.0.0.1:{port}/jobs: no answer (ConnectionError")
-        and "Traceback" not in err
-    )
+    assert err.startswith(f"error: GET http://127.0.0.1:{port}/jobs: no answer (ConnectionError")
+    assert "Traceback" not in err
 
 
 def test_ls_passes_the_filters_and_with_all_follows_next_cursor_to_the_last_page(monkeypatch, capsys):
@@ -144,13 +146,15 @@ def test_ls_passes_the_filters_and_with_all_follows_next_cursor_to_the_last_page
     header, *rows = out.splitlines()
     assert header.split() == ["ID", "KIND", "STATUS", "PROGRESS", "CREATED", "DURATION", "ATTEMPTS", "NAME"]
     assert rows[0].split()[:5] == [first, "import", "running", "25.0%", "2026-12-02"]
-    assert rows[1].split()[:4] == [second, "metric", "succeeded", "100.0%"] and len(rows) == 2
+    assert rows[1].split()[:4] == [second, "metric", "succeeded", "100.0%"]
+    assert len(rows) == 2
 
 
 def test_ls_without_all_shows_one_page_and_says_how_to_get_the_next(monkeypatch, capsys):
     fake = FakeApi({("GET", "/jobs"): (200, {"items": [item("a" * 32)], "next_cursor": "c1"})})
     status, out, _ = run(monkeypatch, capsys, fake, "ls")
-    assert status == 0 and len(fake.sent) == 1
+    assert status == 0
+    assert len(fake.sent) == 1
     assert out.splitlines()[-1] == "(more: --all, or --cursor c1)"
 
 
@@ -164,7 +168,8 @@ def test_ls_json_is_one_object_a_line(monkeypatch, capsys):
 def test_bad_arguments_exit_2_with_usage(monkeypatch, capsys, argv):
     with pytest.raises(SystemExit) as exited:
         run(monkeypatch, capsys, FakeApi({}), *argv)
-    assert exited.value.code == 2 and "usage: python -m jobsvc" in capsys.readouterr().err
+    assert exited.value.code == 2
+    assert "usage: python -m jobsvc" in capsys.readouterr().err
 
 
 def test_show_prints_the_fields_params_counters_and_earlier_runs(monkeypatch, capsys):
@@ -181,7 +186,8 @@ def test_show_prints_the_fields_params_counters_and_earlier_runs(monkeypatch, ca
     status, out, _ = run(monkeypatch, capsys, fake, "show", JOB)
     lines = out.splitlines()
     assert status == 0
-    assert lines[0].split() == ["id", JOB] and ["status", "failed"] in [line.split() for line in lines]
+    assert lines[0].split() == ["id", JOB]
+    assert ["status", "failed"] in [line.split() for line in lines]
     assert ["error", "posts", "API:", "500"] in [line.split() for line in lines]
     assert ["rows_sent", "7"] in [line.split() for line in lines]
     assert '  filename: "posts.csv"' in lines
@@ -194,7 +200,8 @@ def test_watch_polls_until_the_job_finished_and_exits_by_its_status(monkeypatch,
     done = {**item(JOB, status=last), "duration": 4.0, **({"error": "boom"} if last == "failed" else {})}
     fake = FakeApi({("GET", f"/jobs/{JOB}"): [(200, running), (200, running), (200, done)]})
     status, out, err = run(monkeypatch, capsys, fake, "watch", JOB)
-    assert status == expected and len(fake.sent) == 3
+    assert status == expected
+    assert len(fake.sent) == 3
     assert out.splitlines()[0] == f"{JOB}: {last} in 4.0 s (attempts 1)"
     assert ("error: boom" in out) is (last == "failed")
     # Not a terminal: the bar is written again only when what it says changes (running twice: once).
@@ -209,7 +216,8 @@ def test_watch_gives_up_after_its_timeout_with_a_message(monkeypatch, capsys):
     clock = iter(range(0, 1000, 10))
     monkeypatch.setattr("jobsvc.follow.monotonic", lambda: float(next(clock)))
     status, _, err = run(monkeypatch, capsys, fake, "watch", JOB, "--timeout", "15")
-    assert status == 2 and "not finished after 15 s (status running)" in err
+    assert status == 2
+    assert "not finished after 15 s (status running)" in err
 
 
 @pytest.mark.parametrize(("flag", "sent"), [((), False), (("--resend-unknown",), True)])
@@ -248,7 +256,8 @@ def test_import_uploads_as_the_page_does_follows_and_lists_failed_rows_by_line(m
         reader: Any = request.body  # streamed through the upload's progress bar
         body = b"".join(reader)
         assert request.headers["Content-Type"].startswith("multipart/form-data; boundary=")
-        assert b'name="file"; filename="posts.csv"' in body and path.read_bytes() in body
+        assert b'name="file"; filename="posts.csv"' in body
+        assert path.read_bytes() in body
         return 202, {"id": JOB, "status": "queued"}
 
     fake = FakeApi(
@@ -259,7 +268,8 @@ def test_import_uploads_as_the_page_does_follows_and_lists_failed_rows_by_line(m
         }
     )
     status, out, err = run(monkeypatch, capsys, fake, "--api-key", "k", "import", str(path))
-    assert status == 0 and all(sent.headers["x-api-key"] == "k" for sent in fake.sent)
+    assert status == 0
+    assert all(sent.headers["x-api-key"] == "k" for sent in fake.sent)
     assert f"import {JOB}" in err
     assert out.splitlines() == [
         f"import {JOB}: succeeded",
@@ -274,12 +284,16 @@ def test_a_missing_file_is_a_usage_error_before_any_request(monkeypatch, capsys,
     fake = FakeApi({})
     with pytest.raises(SystemExit) as exited:
         run(monkeypatch, capsys, fake, "import", str(tmp_path / "nothing.csv"))
-    assert exited.value.code == 2 and not fake.sent and "nothing.csv: no such file" in capsys.readouterr().err
+    assert exited.value.code == 2
+    assert not fake.sent
+    assert "nothing.csv: no such file" in capsys.readouterr().err
 
 
 def test_bars():
     assert bar(0.5, width=10) == "[#####.....]"
-    assert bar(0.0, width=4) == "[....]" and bar(1.7, width=4) == "[####]" and bar(None, width=3) == "[?  ]"
+    assert bar(0.0, width=4) == "[....]"
+    assert bar(1.7, width=4) == "[####]"
+    assert bar(None, width=3) == "[?  ]"
 
 
 def test_off_a_terminal_a_line_is_written_again_only_when_it_changes():

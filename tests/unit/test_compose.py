@@ -38,7 +38,9 @@ def localstack() -> dict[str, Any]:
 def test_localstack_is_pinned_to_a_version(localstack):
     image, _, tag = localstack["image"].partition(":")
     assert image == "localstack/localstack"
-    assert tag and tag != "latest" and tag[0].isdigit()
+    assert tag
+    assert tag != "latest"
+    assert tag[0].isdigit()
 
 
 def test_the_auth_token_comes_from_the_users_shell(localstack):

@@ -114,11 +114,13 @@ def test_a_field_spanning_too_many_lines_is_one_bad_row_naming_them_and_reading_
     content = HEADER + b'1,"opened,b\n' + swallowed + b"2,after,it\n"
     found = rows(content)
     first = found[0]
-    assert first.line == 2 and first.problem is not None
+    assert first.line == 2
+    assert first.problem is not None
     assert first.problem.startswith("a field is longer than 131,072 characters (a missing quote?)")
     assert first.problem.endswith(f"(the row spans lines 2-{first.last_line})")
     # Every line is in some row: none vanish.
-    assert found[-1].line == 20_003 and found[-1].title == "after"
+    assert found[-1].line == 20_003
+    assert found[-1].title == "after"
     assert [row.line for row in found[1:]] == list(range(first.last_line + 1, 20_004))
 
 

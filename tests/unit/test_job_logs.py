@@ -94,7 +94,8 @@ def test_a_jobs_lines_from_every_file_in_time_order_with_its_requests_lines(logs
 
 def test_a_line_without_a_time_belongs_to_the_line_above(logs: Path) -> None:
     entries = list(job_logs.entries(logs / "worker.log", "worker"))
-    assert entries[-1].lines[1] == "Traceback (most recent call last):" and len(entries[-1].lines) == 3
+    assert entries[-1].lines[1] == "Traceback (most recent call last):"
+    assert len(entries[-1].lines) == 3
 
 
 def test_the_command_renders_the_lines_and_says_when_none_name_the_job(
@@ -116,7 +117,8 @@ def test_stats_count_each_kind_by_status_with_nearest_rank_percentiles(tmp_path:
     assert figures[("report", "succeeded")].count == 20
     assert figures[("report", "succeeded")].percentile(0.5) == 10.0
     assert figures[("report", "succeeded")].percentile(0.95) == 19.0
-    assert figures[("report", "failed")].count == 1 and figures[("report", "failed")].percentile(0.5) is None
+    assert figures[("report", "failed")].count == 1
+    assert figures[("report", "failed")].percentile(0.5) is None
 
 
 def test_make_stats_prints_the_table_from_the_logs(logs: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -31,7 +31,9 @@ def test_invariants_hold_for_any_range(start: date, days: int, lag: int, seed: i
     assert (np.diff(production.dates) == np.timedelta64(lag, "D")).all()
     assert production.dates[-1] <= np.datetime64(start + timedelta(days=days))
     assert np.array_equal(production.water, production.liquid - production.oil)
-    assert (production.oil >= 0).all() and (production.water >= 0).all() and (production.liquid > 0).all()
+    assert (production.oil >= 0).all()
+    assert (production.water >= 0).all()
+    assert (production.liquid > 0).all()
     assert ((production.wct >= 0) & (production.wct <= 1)).all()
 
 
@@ -96,7 +98,8 @@ def test_each_rule_names_its_field(change: dict[str, Any], field: str, rule: str
     raw = {key: value for key, value in {**VALID, **change}.items() if value is not None}
     with pytest.raises(InvalidInput) as error:
         parse_params(raw)
-    assert error.value.field == field and rule in error.value.rule
+    assert error.value.field == field
+    assert rule in error.value.rule
 
 
 def test_valid_params_are_normalised() -> None:

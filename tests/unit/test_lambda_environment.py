@@ -40,7 +40,9 @@ def test_an_invocation_past_its_timeout_is_killed_and_its_environment_replaced(e
     late = environment.invoke({"do": "sleep", "seconds": 30})
     assert (late.status, late.detail.split(",")[0]) == ("timeout", "Task timed out after 2.00 seconds")
     after = environment.invoke({"do": "pid"})
-    assert after.status == "ok" and after.result != first.result and after.init_ms is not None
+    assert after.status == "ok"
+    assert after.result != first.result
+    assert after.init_ms is not None
 
 
 def test_the_time_left_is_the_time_before_the_kill(environment: Environment) -> None:
@@ -65,13 +67,15 @@ def test_a_crash_is_reported_and_the_next_invocation_gets_a_new_environment(
     crash = environment.invoke({"do": what})
     assert (crash.status, crash.detail.split(",")[0]) == ("crash", detail)
     after = environment.invoke({"do": "pid"})
-    assert after.status == "ok" and after.result != before
+    assert after.status == "ok"
+    assert after.result != before
 
 
 def test_an_exception_is_an_error_and_keeps_the_environment(environment: Environment) -> None:
     before = environment.invoke({"do": "pid"}).result
     error = environment.invoke({"do": "nothing"})
-    assert error.status == "error" and "ValueError: boom: nothing" in error.detail
+    assert error.status == "error"
+    assert "ValueError: boom: nothing" in error.detail
     assert environment.invoke({"do": "pid"}).result == before
 
 
@@ -118,8 +122,10 @@ def test_an_injected_kill_ends_the_invocation_during_or_right_after_its_run(
     environment = Environment(act(folder), KillAt(kill_after))
     try:
         killed = environment.invoke(event)
-        assert killed.status == "injected kill" and detail in killed.detail
-        assert killed.died and environment.process is None  # replaced at the next invocation
+        assert killed.status == "injected kill"
+        assert detail in killed.detail
+        assert killed.died
+        assert environment.process is None  # replaced at the next invocation
     finally:
         environment.close()
 
@@ -131,6 +137,7 @@ def test_kills_follow_their_rate_and_replay_from_their_seed() -> None:
     patterns = [[switch.draw("f") is not None for _ in range(2000)] for switch in draws]
     assert patterns[0] == patterns[1]
     assert 0.03 < sum(patterns[0]) / 2000 < 0.07
-    assert KillSwitch.from_env({}) is None and KillSwitch.from_env({"LAMBDA_KILL_RATE": "0"}) is None
+    assert KillSwitch.from_env({}) is None
+    assert KillSwitch.from_env({"LAMBDA_KILL_RATE": "0"}) is None
     with pytest.raises(ValueError, match="LAMBDA_KILL_RATE must be a probability"):
         KillSwitch.from_env({"LAMBDA_KILL_RATE": "5"})

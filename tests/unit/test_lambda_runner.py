@@ -56,7 +56,8 @@ def test_each_queue_runs_as_many_environments_as_its_maximum_concurrency_allows(
 def _load(path: Path) -> Chalice:
     """The tiny app's ``app``, imported under another name than the project's own ``app``."""
     spec = importlib.util.spec_from_file_location("tiny_app_module", path)
-    assert spec and spec.loader
+    assert spec
+    assert spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     app: Chalice = module.app
@@ -112,7 +113,8 @@ def test_a_scheduled_event_is_shaped_like_eventbridges() -> None:
         "resources": ["arn:aws:events:eu-west-1:123456789012:rule/tiny-local-sweep"],
         "detail": {},
     }
-    assert len(event["id"]) == 36 and event["time"].endswith("Z")
+    assert len(event["id"]) == 36
+    assert event["time"].endswith("Z")
 
 
 def test_the_runner_invokes_a_scheduled_handler_every_local_schedule_seconds(tmp_path: Path) -> None:
@@ -132,7 +134,8 @@ def test_the_runner_invokes_a_scheduled_handler_every_local_schedule_seconds(tmp
             time.sleep(0.05)
         events = [json.loads(path.read_text()) for path in sorted(out.glob("swept-*.json"))]
         assert len(events) >= 2, (tmp_path / "runner.log").read_text()
-        assert events[0]["detail-type"] == "Scheduled Event" and events[0]["source"] == "aws.events"
+        assert events[0]["detail-type"] == "Scheduled Event"
+        assert events[0]["source"] == "aws.events"
         assert events[0]["resources"] == ["arn:aws:events:us-east-1:123456789012:rule/tiny-local-sweep"]
         runner.send_signal(signal.SIGTERM)
         assert runner.wait(timeout=30) == 0
@@ -141,4 +144,5 @@ def test_the_runner_invokes_a_scheduled_handler_every_local_schedule_seconds(tmp
             runner.kill()
             runner.wait()
     text = (tmp_path / "runner.log").read_text()
-    assert "sweep: every 0.2 s (rate(1 hour))" in text and "REPORT sweep" in text
+    assert "sweep: every 0.2 s (rate(1 hour))" in text
+    assert "REPORT sweep" in text

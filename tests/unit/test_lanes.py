@@ -45,7 +45,8 @@ def test_each_queue_handler_has_its_concurrency_reserved(stage_name: str) -> Non
     functions = stage(stage_name).functions
     for name, config in _sqs_sources().items():
         reserved = functions[name].reserved_concurrency
-        assert reserved is not None and config.maximum_concurrency is not None, name
+        assert reserved is not None, name
+        assert config.maximum_concurrency is not None, name
         assert config.maximum_concurrency <= reserved, name
     assert functions["run_jobs"].reserved_concurrency == JOBS_MAX_CONCURRENCY
     assert functions["run_imports"].reserved_concurrency == IMPORTS_MAX_CONCURRENCY

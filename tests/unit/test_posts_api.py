@@ -80,8 +80,10 @@ def test_other_4xx_are_errors_not_retried(api: FakePostsApi) -> None:
 
 def test_a_refused_connection_is_retried_and_then_an_error() -> None:
     outcome = posts_api.send(f"http://127.0.0.1:{free_port()}", {"title": "t"}, MemoryLimiter(), max_wait=10)
-    assert outcome.result == posts_api.ERROR and outcome.attempts == posts_api.ATTEMPTS
-    assert outcome.error is not None and outcome.error.startswith("could not connect")
+    assert outcome.result == posts_api.ERROR
+    assert outcome.attempts == posts_api.ATTEMPTS
+    assert outcome.error is not None
+    assert outcome.error.startswith("could not connect")
 
 
 def test_a_retry_without_a_slot_after_a_request_left_records_the_row(api: FakePostsApi) -> None:

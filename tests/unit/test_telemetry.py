@@ -32,8 +32,10 @@ def test_a_line_carries_the_fields_of_the_work_in_hand_and_only_while_it_lasts()
             "attempt": 2,
             "request_id": "r-1",
         }
-        assert line["level"] == "WARNING" and line["logger"] == "chalicelib.jobs.worker"
-        assert line["message"] == "job x: transient error" and str(line["time"]).endswith("Z")
+        assert line["level"] == "WARNING"
+        assert line["logger"] == "chalicelib.jobs.worker"
+        assert line["message"] == "job x: transient error"
+        assert str(line["time"]).endswith("Z")
     assert not {"job_id", "kind", "attempt", "request_id"} & formatted().keys()
 
 
@@ -46,7 +48,8 @@ def test_a_nested_scope_forgets_its_own_binds_and_keeps_the_outer_ones() -> None
                     logs.bind(kind="metric", attempt=1)
                 line = formatted()
         assert line == {**line, "job_id": "second", "request_id": "invocation"}
-        assert "kind" not in line and "attempt" not in line  # the first message's, not the second's
+        assert "kind" not in line
+        assert "attempt" not in line  # the first message's, not the second's
 
 
 def test_a_traceback_stays_inside_its_one_line() -> None:
@@ -67,20 +70,23 @@ def test_lambdas_own_request_id_is_used_outside_any_scope() -> None:
 def test_an_emf_line_declares_each_metric_and_dimension_it_carries() -> None:
     line = metrics.job_line("report", "succeeded", 12.5, job_id="j-1", attempt=1, request_id=None)
     directive = line["_aws"]["CloudWatchMetrics"][0]
-    assert directive["Namespace"] == "jobsvc" and directive["Dimensions"] == [["kind", "status"]]
+    assert directive["Namespace"] == "jobsvc"
+    assert directive["Dimensions"] == [["kind", "status"]]
     assert {metric["Name"]: metric["Unit"] for metric in directive["Metrics"]} == {
         "count": "Count",
         "duration": "Seconds",
     }
     assert (line["kind"], line["status"], line["count"], line["duration"]) == ("report", "succeeded", 1, 12.5)
-    assert line["job_id"] == "j-1" and "request_id" not in line
+    assert line["job_id"] == "j-1"
+    assert "request_id" not in line
     assert isinstance(line["_aws"]["Timestamp"], int)
 
 
 def test_a_job_without_a_duration_is_counted_without_one() -> None:
     line = metrics.job_line("import", "failed", None)
     assert [metric["Name"] for metric in line["_aws"]["CloudWatchMetrics"][0]["Metrics"]] == ["count"]
-    assert "duration" not in line and line["count"] == 1
+    assert "duration" not in line
+    assert line["count"] == 1
 
 
 def test_job_finished_writes_one_json_line_to_stdout(capsys: pytest.CaptureFixture[str]) -> None:
@@ -102,7 +108,8 @@ def test_json_lines_only_where_the_app_serves_and_the_runners_own_lines_stay_tex
         assert not logs.configure_json_logs({})  # the runner importing app.py, or a test
         assert handler.formatter is plain
         assert logs.configure_json_logs({"AWS_LAMBDA_FUNCTION_NAME": "jobsvc-dev-run_jobs", "LOG_LEVEL": "WARNING"})
-        assert isinstance(handler.formatter, logs.JsonFormatter) and root.level == logging.WARNING
+        assert isinstance(handler.formatter, logs.JsonFormatter)
+        assert root.level == logging.WARNING
     finally:
         root.removeHandler(handler)
         root.setLevel(level)

@@ -51,7 +51,8 @@ def test_vendored_files_are_the_installed_ones(name: str) -> None:
     assert expected, f"{name}'s RECORD lists no files"
     assert vendored_files(VENDOR / name) == set(expected)
     for relative, record in expected.items():
-        assert record.hash is not None and record.hash.mode == "sha256"
+        assert record.hash is not None
+        assert record.hash.mode == "sha256"
         assert sha256(VENDOR / relative) == record.hash.value, relative
 
 
