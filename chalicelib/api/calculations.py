@@ -7,7 +7,6 @@ from typing import Any
 from chalice.app import Blueprint, Response
 
 from chalicelib.api.contract import follow, operation
-from chalicelib.api.errors import api_errors
 from chalicelib.api.models.calculations import (
     Calculation,
     CalculationRequest,
@@ -26,7 +25,6 @@ KIND = "calculation"
 
 
 @bp.route("/calculations", methods=["POST"])
-@api_errors
 @operation(
     bp,
     "Queue a calculation",
@@ -43,7 +41,6 @@ def create(body: CalculationRequest) -> Response:
 
 
 @bp.route("/calculations", methods=["GET"])
-@api_errors
 @operation(bp, "Calculations by launch time, 10 a page", {200: Listing}, query=ListingQuery)
 def listing(query: ListingQuery) -> dict[str, Any]:
     """10 a page, by launch time (``order=desc`` by default), ``page`` from 1."""
@@ -58,7 +55,6 @@ def listing(query: ListingQuery) -> dict[str, Any]:
 
 
 @bp.route("/calculations/{calculation_id}", methods=["GET"])
-@api_errors
 @operation(bp, "A calculation: status, and its rows once succeeded", {200: Calculation}, query=DetailQuery)
 def detail(calculation_id: str, query: DetailQuery) -> dict[str, Any]:
     """Launch time, status and the result rows (``null`` until succeeded); ``fields=name,duration``."""

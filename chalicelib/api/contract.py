@@ -1,9 +1,11 @@
 """A route's contract: the models of its query, body and answers, attached to its view.
 
-``@operation(bp, ...)`` goes under ``@bp.route`` (and ``@api_errors``). It validates the query
+``@operation(bp, ...)`` goes under ``@bp.route``. It validates the query
 string (each parameter given once, on every route) and the JSON body with the models before the
 view runs, hands them to the view as ``query=`` and ``body=``, and records the models on the view,
-where ``chalicelib.api.openapi`` reads them: what is documented is what is checked.
+where ``chalicelib.api.openapi`` reads them: what is documented is what is checked. It also maps
+the service's errors to HTTP answers (``api_errors``) for the checks and the view alike: the one
+place they are applied, as ``chalicelib.access`` is for API keys.
 """
 
 from __future__ import annotations
@@ -60,7 +62,7 @@ def operation(
 
     def decorate(view: F) -> F:
         @functools.wraps(view)
-        @api_errors  # the checks' 400s, also on routes that raise nothing themselves
+        @api_errors  # the checks' 400s and the view's errors: no route stacks it again
         def checked(*args: Any, **kwargs: Any) -> Any:
             request = bp.current_request
             query = query_params(request)  # a repeated parameter is a 400 on every route

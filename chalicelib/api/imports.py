@@ -13,7 +13,6 @@ from typing import Any
 from chalice.app import Blueprint, Response
 
 from chalicelib.api.contract import accepted, follow, operation
-from chalicelib.api.errors import api_errors
 from chalicelib.api.models.common import Accepted
 from chalicelib.api.models.imports import Import, Results, ResultsQuery
 from chalicelib.api.multipart import request_file
@@ -31,7 +30,6 @@ MAX_BYTES = 5 * 1024 * 1024
 
 
 @bp.route("/imports", methods=["POST"], content_types=["multipart/form-data"])
-@api_errors
 @operation(
     bp,
     "Queue an import of a posts CSV",
@@ -51,7 +49,6 @@ def create() -> Response:
 
 
 @bp.route("/imports/{import_id}", methods=["GET"])
-@api_errors
 @operation(bp, "An import's status and counters", {200: Import})
 def detail(import_id: str) -> dict[str, Any]:
     job = store.get_job_of_kind(import_id, KIND, "import")
@@ -59,7 +56,6 @@ def detail(import_id: str) -> dict[str, Any]:
 
 
 @bp.route("/imports/{import_id}/results", methods=["GET"])
-@api_errors
 @operation(bp, "Each row's outcome, in line order, a page at a time", {200: Results}, query=ResultsQuery)
 def results(import_id: str, query: ResultsQuery) -> dict[str, Any]:
     """Row outcomes after line ``after`` (default 0), ``limit`` a page (default 100, at most 1,000)."""

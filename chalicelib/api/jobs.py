@@ -8,7 +8,6 @@ from typing import Any
 from chalice.app import Blueprint, Response
 
 from chalicelib.api.contract import accepted, operation
-from chalicelib.api.errors import api_errors
 from chalicelib.api.models.common import Accepted
 from chalicelib.api.models.jobs import JobList, JobQuery, JobRecord, RetryRequest
 from chalicelib.jobs import listing, redrive, store
@@ -17,14 +16,12 @@ bp = Blueprint(__name__)
 
 
 @bp.route("/jobs/{job_id}", methods=["GET"])
-@api_errors
 @operation(bp, "Any job's record, whatever its kind", {200: JobRecord})
 def get_job(job_id: str) -> dict[str, Any]:
     return store.get_job(job_id).to_public()
 
 
 @bp.route("/jobs", methods=["GET"])
-@api_errors
 @operation(bp, "Every job, newest first: filters and cursor paging", {200: JobList}, query=JobQuery)
 def list_jobs(query: JobQuery) -> dict[str, Any]:
     """Every kind, newest first (by ``created_at``); ``kind``, ``status``, ``since`` (inclusive) and
@@ -35,7 +32,6 @@ def list_jobs(query: JobQuery) -> dict[str, Any]:
 
 
 @bp.route("/jobs/{job_id}/cancel", methods=["POST"])
-@api_errors
 @operation(
     bp,
     "Cancel a job: a queued one at once, a running one at its next checkpoint",
@@ -49,7 +45,6 @@ def cancel_job(job_id: str) -> Response:
 
 
 @bp.route("/jobs/{job_id}/retry", methods=["POST"])
-@api_errors
 @operation(
     bp,
     "Run a failed or cancelled job again under its id (an import resumes)",

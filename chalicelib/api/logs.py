@@ -7,7 +7,6 @@ from typing import Any
 from chalice.app import Blueprint
 
 from chalicelib.api.contract import operation
-from chalicelib.api.errors import api_errors
 from chalicelib.api.models.logs import LogsPage, LogsQuery
 from chalicelib.records import query as records
 from chalicelib.records.tables import TABLES
@@ -16,7 +15,6 @@ bp = Blueprint(__name__)
 
 
 @bp.route("/logs", methods=["GET"])
-@api_errors
 @operation(
     bp,
     "The 100 latest records of a table, newest first",

@@ -7,7 +7,6 @@ from typing import Any
 from chalice.app import Blueprint, Response
 
 from chalicelib.api.contract import follow, operation
-from chalicelib.api.errors import api_errors
 from chalicelib.api.models.metric import Launched, LaunchRequest, MetricResult, ResultQuery
 from chalicelib.errors import NotFound
 from chalicelib.jobs import store
@@ -18,7 +17,6 @@ KIND = "metric"
 
 
 @bp.route("/launch", methods=["POST"])
-@api_errors
 @operation(
     bp,
     "Queue calculate_metric",
@@ -40,7 +38,6 @@ def launch(body: LaunchRequest) -> Response:
 
 
 @bp.route("/get_result", methods=["GET"])
-@api_errors
 @operation(bp, "A metric job's status and result", {200: MetricResult}, query=ResultQuery, errors=(404,))
 def get_result(query: ResultQuery) -> dict[str, Any]:
     job = store.get_job(query.job_id)

@@ -16,7 +16,6 @@ from typing import Any
 from chalice.app import Blueprint, Response
 
 from chalicelib.api.contract import accepted, follow, operation
-from chalicelib.api.errors import api_errors
 from chalicelib.api.models.common import Accepted
 from chalicelib.api.models.reports import (
     MAX_DIRECT_BYTES,
@@ -41,7 +40,6 @@ RESULT_FIELDS = ("rows_in", "rows_invalid", "pairs", "errors")
 
 
 @bp.route("/reports", methods=["POST"], content_types=["multipart/form-data"])
-@api_errors
 @operation(
     bp,
     "Queue a report of a CSV file sent in the request",
@@ -63,7 +61,6 @@ def create() -> Response:
 
 
 @bp.route("/reports/from-upload", methods=["POST"])
-@api_errors
 @operation(
     bp,
     "Queue a report of a file uploaded through POST /reports/uploads",
@@ -85,7 +82,6 @@ def _queued(upload_id: str, filename: str) -> Response:
 
 
 @bp.route("/reports/uploads", methods=["POST"])
-@api_errors
 @operation(
     bp, "A presigned PUT for a file too large for a request (to 1.5 GB)", {201: UploadTicket}, body=UploadRequest
 )
@@ -107,7 +103,6 @@ def new_upload(body: UploadRequest) -> Response:
 
 
 @bp.route("/reports/{report_id}", methods=["GET"])
-@api_errors
 @operation(bp, "A report: status, counts, first bad rows, and the totals' URL once done", {200: Report})
 def detail(report_id: str) -> dict[str, Any]:
     job = store.get_job_of_kind(report_id, KIND, "report")
