@@ -1,9 +1,14 @@
 """A route's contract: the models of its query, body and answers, attached to its view.
 
-``@operation(bp, ...)`` goes under ``@bp.route`` (and ``@api_errors``). It validates the query
+``@operation(bp, ...)`` goes under ``@bp.route``. It validates the query
 string (each parameter given once, on every route) and the JSON body with the models before the
 view runs, hands them to the view as ``query=`` and ``body=``, and records the models on the view,
-where ``chalicelib.api.openapi`` reads them: what is documented is what is checked.
+where ``chalicelib.api.openapi`` reads them: what is documented is what is checked. The view
+returns its answer model (or ``Answered``: the model with its status and headers) and
+``operation()`` sends it as JSON, only if it is one of the models the route documents: what is
+answered is what is documented (FastAPI's ``response_model``). It also maps
+the service's errors to HTTP answers (``api_errors``) for the checks and the view alike: the one
+place they are applied, as ``chalicelib.access`` is for API keys.
 """
 
 from __future__ import annotations
@@ -17,14 +22,15 @@ from chalice.app import Blueprint, Request, Response
 from pydantic import BaseModel
 
 from chalicelib.api.errors import api_errors
-from chalicelib.api.models.common import JOB_ID_PATTERN
+from chalicelib.api.models.common import Accepted
 from chalicelib.api.params import json_object, query_params
+from chalicelib.ids import PATTERN
 from chalicelib.jobs.model import Job
 from chalicelib.validation import validated
 
 F = TypeVar("F", bound=Callable[..., Any])
 ATTRIBUTE = "__operation__"
-JOB_ID = {"type": "string", "pattern": JOB_ID_PATTERN, "description": "A job id: 32 hex digits."}
+JOB_ID = {"type": "string", "pattern": PATTERN, "description": "A job id: 32 hex digits."}
 
 
 @dataclass(frozen=True)
@@ -60,7 +66,7 @@ def operation(
 
     def decorate(view: F) -> F:
         @functools.wraps(view)
-        @api_errors  # the checks' 400s, also on routes that raise nothing themselves
+        @api_errors  # the checks' 400s and the view's errors: no route stacks it again
         def checked(*args: Any, **kwargs: Any) -> Any:
             request = bp.current_request
             query = query_params(request)  # a repeated parameter is a 400 on every route
@@ -68,7 +74,7 @@ def operation(
                 kwargs["query"] = validated(spec.query, query, unknown="parameter")
             if spec.body is not None:
                 kwargs["body"] = None if _is_upload(spec, request) else validated(spec.body, json_object(request))
-            return view(*args, **kwargs)
+            return _sent(spec, view(*args, **kwargs))
 
         setattr(checked, ATTRIBUTE, spec)
         return cast(F, checked)
@@ -83,9 +89,34 @@ def follow(field_name: str, **operations: str) -> dict[str, dict[str, str]]:
     }
 
 
-def accepted(job: Job, location: str) -> Response:
+@dataclass(frozen=True)
+class Answered:
+    """An answer model sent with another status than 200, or with headers."""
+
+    body: BaseModel
+    status: int = 200
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+def accepted(job: Job, location: str) -> Answered:
     """The 202 of a route that queued a job: the ``Accepted`` answer, and where to follow the job."""
-    return Response(body={"id": job.id, "status": job.status}, status_code=202, headers={"Location": location})
+    return Answered(Accepted.model_validate({"id": job.id, "status": job.status}), 202, {"Location": location})
+
+
+def _sent(spec: Operation, answer: Any) -> Any:
+    """A view's answer model as JSON, with its status and headers; other answers (a ``Response``:
+    the page, files, a redirect; the document) as they are. Fields the view did not set (those
+    with a default: ``error`` when nothing failed, ``name`` when not asked for) are left out."""
+    if isinstance(answer, BaseModel):
+        answer = Answered(answer)
+    if not isinstance(answer, Answered):
+        return answer
+    if type(answer.body) is not spec.answers.get(answer.status):
+        raise TypeError(f"{type(answer.body).__name__} {answer.status} is not an answer of {spec.summary!r}")
+    body = answer.body.model_dump(mode="json", exclude_unset=True)
+    if answer.status == 200 and not answer.headers:
+        return body
+    return Response(body=body, status_code=answer.status, headers=dict(answer.headers))
 
 
 def operation_of(view: Callable[..., Any]) -> Operation | None:

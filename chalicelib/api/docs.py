@@ -10,7 +10,6 @@ from typing import Any
 from chalice.app import Blueprint, Response
 
 from chalicelib.api.contract import operation
-from chalicelib.api.errors import api_errors
 from chalicelib.api.openapi import document
 from chalicelib.errors import NotFound
 
@@ -40,7 +39,6 @@ def docs() -> Response:
 
 
 @bp.route("/docs/{asset}", methods=["GET"])
-@api_errors
 @operation(
     bp,
     "The viewer's scripts and styles",

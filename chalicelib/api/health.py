@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
 
 from chalice.app import Blueprint
 
@@ -18,14 +17,16 @@ bp = Blueprint(__name__)
 
 @bp.route("/health", methods=["GET"])
 @operation(bp, "The API is up; the queues' depths and the oldest queued job's age", {200: Health})
-def health() -> dict[str, Any]:
+def health() -> Health:
     waiting = backlog()
-    return {
-        "status": "ok",
-        "stage": get_settings().stage,
-        "time": clock.now_iso(),
-        "queues": {lane: None if depth is None else asdict(depth) for lane, depth in waiting.lanes.items()},
-        "dead_letters": None if waiting.dead_letters is None else asdict(waiting.dead_letters),
-        "oldest_queued_seconds": waiting.oldest_queued_seconds,
-        "unavailable": waiting.unavailable,
-    }
+    return Health.model_validate(
+        {
+            "status": "ok",
+            "stage": get_settings().stage,
+            "time": clock.now_iso(),
+            "queues": {lane: None if depth is None else asdict(depth) for lane, depth in waiting.lanes.items()},
+            "dead_letters": None if waiting.dead_letters is None else asdict(waiting.dead_letters),
+            "oldest_queued_seconds": waiting.oldest_queued_seconds,
+            "unavailable": waiting.unavailable,
+        }
+    )

@@ -7,18 +7,15 @@ GET  /imports/{id}/results    -> each row's outcome, in line order, 100 a page (
 
 from __future__ import annotations
 
-import uuid
-from typing import Any
+from chalice.app import Blueprint
 
-from chalice.app import Blueprint, Response
-
-from chalicelib.api.contract import accepted, follow, operation
-from chalicelib.api.errors import api_errors
+from chalicelib.api.contract import Answered, accepted, follow, operation
 from chalicelib.api.models.common import Accepted
 from chalicelib.api.models.imports import Import, Results, ResultsQuery
 from chalicelib.api.multipart import MAX_BYTES, request_file
 from chalicelib.aws import files
 from chalicelib.errors import InvalidInput, UnsupportedMedia
+from chalicelib.ids import new_id
 from chalicelib.imports import ledger
 from chalicelib.imports.rows import MAX_LINE_BYTES, BadHeader, NotText, check_first_line
 from chalicelib.jobs import store
@@ -30,7 +27,6 @@ KIND = "import"
 
 
 @bp.route("/imports", methods=["POST"], content_types=["multipart/form-data"])
-@api_errors
 @operation(
     bp,
     "Queue an import of a posts CSV",
@@ -40,31 +36,29 @@ KIND = "import"
     headers={202: {"Location": "The import: /imports/{id}"}},
     links=follow("id", imports_detail="import_id", imports_results="import_id", jobs_get_job="job_id"),
 )
-def create() -> Response:
+def create() -> Answered:
     upload = request_file(bp.current_request)
     _check_csv(upload.content)
-    import_id = uuid.uuid4().hex
+    import_id = new_id()
     files.put_bytes(upload_key(import_id), upload.content)
     job = submit(KIND, {"import_id": import_id, "filename": upload.filename})
     return accepted(job, f"/imports/{job.id}")
 
 
 @bp.route("/imports/{import_id}", methods=["GET"])
-@api_errors
 @operation(bp, "An import's status and counters", {200: Import})
-def detail(import_id: str) -> dict[str, Any]:
-    job = store.get_job_of_kind(import_id, KIND, "import")
-    return {**job.status_view(), **ledger.summary(job.params["import_id"])}
+def detail(import_id: str) -> Import:
+    job = store.get_job_of_kind(import_id, KIND)
+    return Import.of(job, **ledger.summary(job.params["import_id"]))
 
 
 @bp.route("/imports/{import_id}/results", methods=["GET"])
-@api_errors
 @operation(bp, "Each row's outcome, in line order, a page at a time", {200: Results}, query=ResultsQuery)
-def results(import_id: str, query: ResultsQuery) -> dict[str, Any]:
+def results(import_id: str, query: ResultsQuery) -> Results:
     """Row outcomes after line ``after`` (default 0), ``limit`` a page (default 100, at most 1,000)."""
-    job = store.get_job_of_kind(import_id, KIND, "import")
+    job = store.get_job_of_kind(import_id, KIND)
     rows, next_after = ledger.results(job.params["import_id"], after=query.after, limit=query.limit)
-    return {"id": job.id, "results": rows, "next_after": next_after}
+    return Results.model_validate({"id": job.id, "results": rows, "next_after": next_after})
 
 
 def _check_csv(content: bytes) -> None:

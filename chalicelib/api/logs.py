@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from chalice.app import Blueprint
 
 from chalicelib.api.contract import operation
-from chalicelib.api.errors import api_errors
 from chalicelib.api.models.logs import LogsPage, LogsQuery
 from chalicelib.records import query as records
 from chalicelib.records.tables import TABLES
@@ -16,7 +13,6 @@ bp = Blueprint(__name__)
 
 
 @bp.route("/logs", methods=["GET"])
-@api_errors
 @operation(
     bp,
     "The 100 latest records of a table, newest first",
@@ -25,7 +21,7 @@ bp = Blueprint(__name__)
     errors=(503,),
     headers={503: {"Retry-After": "Seconds to wait: the table is still loading."}},
 )
-def logs(query: LogsQuery) -> dict[str, Any]:
+def logs(query: LogsQuery) -> LogsPage:
     table = TABLES[query.table_name]
     page = records.latest(table, from_date=query.from_date, user_id=query.user_id)
-    return {"table_name": table.name, "records": page.records, "items_read": page.items_read}
+    return LogsPage(table_name=table.name, records=page.records, items_read=page.items_read)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice.app import Blueprint, Response
+from chalice.app import Blueprint
 
-from chalicelib.api.contract import follow, operation
-from chalicelib.api.errors import api_errors
+from chalicelib.api.contract import Answered, follow, operation
 from chalicelib.api.models.metric import Launched, LaunchRequest, MetricResult, ResultQuery
 from chalicelib.errors import NotFound
 from chalicelib.jobs import store
+from chalicelib.jobs.model import FAILED
 from chalicelib.jobs.submit import submit
 
 bp = Blueprint(__name__)
@@ -18,7 +18,6 @@ KIND = "metric"
 
 
 @bp.route("/launch", methods=["POST"])
-@api_errors
 @operation(
     bp,
     "Queue calculate_metric",
@@ -29,24 +28,23 @@ KIND = "metric"
     headers={202: {"Location": "Where to follow the job: /get_result?job_id=..."}},
     links=follow("job_id", metric_get_result="job_id", jobs_get_job="job_id"),
 )
-def launch(body: LaunchRequest) -> Response:
+def launch(body: LaunchRequest) -> Answered:
     """Queue ``calculate_metric``; the body may carry a ``name``."""
     job = submit(KIND, {}, body.name)
-    return Response(
-        body={"job_id": job.id, "status": job.status},
-        status_code=202,
-        headers={"Location": f"/get_result?job_id={job.id}"},
+    return Answered(
+        Launched.model_validate({"job_id": job.id, "status": job.status}),
+        202,
+        {"Location": f"/get_result?job_id={job.id}"},
     )
 
 
 @bp.route("/get_result", methods=["GET"])
-@api_errors
 @operation(bp, "A metric job's status and result", {200: MetricResult}, query=ResultQuery, errors=(404,))
-def get_result(query: ResultQuery) -> dict[str, Any]:
+def get_result(query: ResultQuery) -> MetricResult:
     job = store.get_job(query.job_id)
     if job.kind != KIND:
         raise NotFound(f"job_id: {query.job_id!r} is not a metric job (see /jobs/{{id}})")
     answer: dict[str, Any] = {"job_id": job.id, "status": job.status, "result": store.result_of(job)}
-    if job.error and job.status == "failed":
+    if job.error and job.status == FAILED:
         answer["error"] = job.error
-    return answer
+    return MetricResult.model_validate(answer)

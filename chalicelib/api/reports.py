@@ -10,13 +10,11 @@ then:   GET /reports/{id} -> status, counts, first bad rows, and ``result_url`` 
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
-from chalice.app import Blueprint, Response
+from chalice.app import Blueprint
 
-from chalicelib.api.contract import accepted, follow, operation
-from chalicelib.api.errors import api_errors
+from chalicelib.api.contract import Answered, accepted, follow, operation
 from chalicelib.api.models.common import Accepted
 from chalicelib.api.models.reports import (
     MAX_UPLOAD_BYTES,
@@ -28,6 +26,7 @@ from chalicelib.api.models.reports import (
 from chalicelib.api.multipart import MAX_BYTES, request_file
 from chalicelib.aws import files
 from chalicelib.errors import InvalidInput
+from chalicelib.ids import new_id
 from chalicelib.jobs import store
 from chalicelib.jobs.kinds.report import result_key, upload_key
 from chalicelib.jobs.model import SUCCEEDED
@@ -40,7 +39,6 @@ RESULT_FIELDS = ("rows_in", "rows_invalid", "pairs", "errors")
 
 
 @bp.route("/reports", methods=["POST"], content_types=["multipart/form-data"])
-@api_errors
 @operation(
     bp,
     "Queue a report of a CSV file sent in the request",
@@ -50,19 +48,18 @@ RESULT_FIELDS = ("rows_in", "rows_invalid", "pairs", "errors")
     headers={202: {"Location": "The report: /reports/{id}"}},
     links=follow("id", reports_detail="report_id", jobs_get_job="job_id"),
 )
-def create() -> Response:
+def create() -> Answered:
     upload = request_file(bp.current_request, "; upload larger files through POST /reports/uploads")
     try:
         check_header(upload.content[:4096])
     except BadFile as exc:
         raise InvalidInput("file", str(exc)) from None
-    upload_id = uuid.uuid4().hex
+    upload_id = new_id()
     files.put_bytes(upload_key(upload_id), upload.content)
     return _queued(upload_id, upload.filename)
 
 
 @bp.route("/reports/from-upload", methods=["POST"])
-@api_errors
 @operation(
     bp,
     "Queue a report of a file uploaded through POST /reports/uploads",
@@ -72,48 +69,44 @@ def create() -> Response:
     headers={202: {"Location": "The report: /reports/{id}"}},
     links=follow("id", reports_detail="report_id", jobs_get_job="job_id"),
 )
-def from_upload(body: ReportFromUpload) -> Response:
+def from_upload(body: ReportFromUpload) -> Answered:
     if files.size_of(upload_key(body.upload_id)) is None:
         raise InvalidInput("upload_id", f"nothing was uploaded for {body.upload_id!r}; PUT the file to its URL first")
     return _queued(body.upload_id, body.filename)
 
 
-def _queued(upload_id: str, filename: str) -> Response:
+def _queued(upload_id: str, filename: str) -> Answered:
     job = submit(KIND, {"upload_id": upload_id, "filename": filename})
     return accepted(job, f"/reports/{job.id}")
 
 
 @bp.route("/reports/uploads", methods=["POST"])
-@api_errors
 @operation(
     bp, "A presigned PUT for a file too large for a request (to 1.5 GB)", {201: UploadTicket}, body=UploadRequest
 )
-def new_upload(body: UploadRequest) -> Response:
+def new_upload(body: UploadRequest) -> Answered:
     """A presigned PUT for a file of ``size`` bytes (up to 1.5 GB), then ``POST /reports/from-upload {"upload_id"}``."""
-    upload_id = uuid.uuid4().hex
+    upload_id = new_id()
     headers = {"Content-Length": str(body.size), "Content-Type": "text/csv"}
-    return Response(
-        body={
-            "upload_id": upload_id,
-            "url": files.upload_url(upload_key(upload_id), body.size),
-            "method": "PUT",
-            "headers": headers,
-            "expires_in": files.URL_SECONDS,
-            "max_bytes": MAX_UPLOAD_BYTES,
-        },
-        status_code=201,
+    ticket = UploadTicket(
+        upload_id=upload_id,
+        url=files.upload_url(upload_key(upload_id), body.size),
+        method="PUT",
+        headers=headers,
+        expires_in=files.URL_SECONDS,
+        max_bytes=MAX_UPLOAD_BYTES,
     )
+    return Answered(ticket, 201)
 
 
 @bp.route("/reports/{report_id}", methods=["GET"])
-@api_errors
 @operation(bp, "A report: status, counts, first bad rows, and the totals' URL once done", {200: Report})
-def detail(report_id: str) -> dict[str, Any]:
-    job = store.get_job_of_kind(report_id, KIND, "report")
+def detail(report_id: str) -> Report:
+    job = store.get_job_of_kind(report_id, KIND)
     result = store.result_of(job) or {}
-    answer: dict[str, Any] = {**job.status_view(), "result_url": None}
-    answer.update({field: result.get(field) for field in RESULT_FIELDS})
+    answer: dict[str, Any] = {field: result.get(field) for field in RESULT_FIELDS}
+    answer["result_url"] = None
     if job.status == SUCCEEDED:
         stem = str(job.params["filename"]).rsplit(".", 1)[0]
         answer["result_url"] = files.download_url(result_key(job.params["upload_id"]), f"{stem}.totals.csv")
-    return answer
+    return Report.of(job, **answer)

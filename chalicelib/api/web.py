@@ -8,7 +8,6 @@ from __future__ import annotations
 from chalice.app import Blueprint, Response
 
 from chalicelib.api.contract import operation
-from chalicelib.api.errors import api_errors
 from chalicelib.errors import NotFound
 from chalicelib.web.assets import CONTENT_TYPES, Asset, asset, names
 
@@ -33,7 +32,6 @@ def page() -> Response:
 
 
 @bp.route("/static/{name}", methods=["GET"])
-@api_errors
 @operation(
     bp,
     "The web page's scripts and styles",

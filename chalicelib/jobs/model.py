@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Literal, get_args
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
@@ -10,11 +10,10 @@ from pynamodb.models import Model
 
 from chalicelib.config import get_settings
 
-QUEUED = "queued"
-RUNNING = "running"
-SUCCEEDED = "succeeded"
-FAILED = "failed"
-CANCELLED = "cancelled"
+# The one list of statuses: the API's models take ``Status``, the code its names below.
+Status = Literal["queued", "running", "succeeded", "failed", "cancelled"]
+STATUSES: tuple[Status, ...] = get_args(Status)
+QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED = STATUSES
 FINISHED = frozenset({SUCCEEDED, FAILED, CANCELLED})
 
 KIND_INDEX = "by_kind"
@@ -136,36 +135,3 @@ class Job(Model):
     by_status = StatusIndex()
     by_created = EveryJobIndex()
     open_by_due = OpenIndex()
-
-    def status_view(self) -> dict[str, Any]:
-        """What a kind's own status endpoint (``/reports/{id}``, ``/imports/{id}``) shows of the job."""
-        view: dict[str, Any] = {
-            "id": self.id,
-            "name": self.name,
-            "status": self.status,
-            "progress": self.progress,
-            "created_at": self.created_at,
-            "finished_at": self.finished_at,
-            "duration": self.duration,
-        }
-        if self.status == FAILED and self.error:
-            view["error"] = self.error
-        return view
-
-    def to_public(self) -> dict[str, Any]:
-        """The job as ``GET /jobs/{id}`` shows it: the status view, its kind and parameters, the
-        start, the attempts, the last error even while a retry is pending, a pending cancel
-        request, whether its message was dead-lettered, and the runs before each retry."""
-        view = {
-            **self.status_view(),
-            "kind": self.kind,
-            "params": self.params,
-            "started_at": self.started_at,
-            "attempts": self.attempts,
-            "cancel_requested_at": self.cancel_requested_at,
-            "dead_lettered_at": self.dead_lettered_at,
-            "history": list(self.history or []),
-        }
-        if self.error is not None:
-            view["error"] = self.error
-        return view

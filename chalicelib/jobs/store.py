@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import enum
 import logging
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -39,6 +38,7 @@ from pynamodb.expressions.condition import Condition
 from chalicelib import clock
 from chalicelib.config import get_settings
 from chalicelib.errors import Conflict, NotFound
+from chalicelib.ids import new_id
 from chalicelib.jobs import results
 from chalicelib.jobs.kind import JobKind, Params
 from chalicelib.jobs.model import CANCELLED, FAILED, FINISHED, OPEN, QUEUED, RUNNING, SUCCEEDED, Job
@@ -71,7 +71,7 @@ class Claim:
 def new_job(kind: JobKind, params: Params, name: str | None = None) -> Job:
     """Write a new ``queued`` job record (the id is fresh, so the write never overwrites)."""
     stamp = clock.now_iso()
-    job_id = uuid.uuid4().hex
+    job_id = new_id()
     job = Job(
         id=job_id,
         kind=kind.name,
@@ -155,14 +155,14 @@ def _storable(key: str) -> bool:
         return False
 
 
-def get_job_of_kind(job_id: str, kind: str, label: str) -> Job:
-    """A job of ``kind``: any other id, even another kind's, is "no such {label}" (404)."""
+def get_job_of_kind(job_id: str, kind: str) -> Job:
+    """A job of ``kind``: any other id, even another kind's, is "no such {kind}" (404)."""
     try:
         job = get_job(job_id)
     except NotFound:
         job = None
     if job is None or job.kind != kind:
-        raise NotFound(f"id: no {label} with id {job_id[:100]!r}")
+        raise NotFound(f"id: no {kind} with id {job_id[:100]!r}")
     return job
 
 

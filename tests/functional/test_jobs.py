@@ -4,6 +4,7 @@ calls it), /get_result; and the job state machine under duplicate delivery, fail
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -30,12 +31,13 @@ from tests.lost_answers import lose_answer_once
 
 @pytest.fixture
 def metric_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """Replace the metric's computation with one that records each call and returns 'result-N'."""
+    """Replace the metric's computation with one that records each call and returns its number N as
+    digits, as a metric's result is (``/get_result`` answers only what its document allows)."""
     calls: list[str] = []
 
     def run(params: Params, progress: Progress) -> str:
         calls.append("run")
-        return f"result-{len(calls)}"
+        return str(len(calls))
 
     monkeypatch.setitem(KINDS, "metric", replace(KINDS["metric"], run=run))
     yield calls
@@ -94,6 +96,18 @@ def test_the_job_record_shows_the_lifecycle(client: Client, queues: Queues) -> N
     assert job["finished_at"].endswith("Z")
 
 
+def test_answers_show_times_as_the_record_stores_them_to_the_millisecond(client: Client, queues: Queues) -> None:
+    """The answer models hold times as datetimes; they must still be sent as stored (``clock.iso``),
+    not as pydantic writes them (microseconds)."""
+    job_id = launch(client)
+    queues.deliver()
+    record = store.get_job(job_id)
+    job = json.loads(client.http.get(f"/jobs/{job_id}").body)
+    for name in ("created_at", "started_at", "finished_at"):
+        assert job[name] == getattr(record, name), name
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", job["created_at"]), job["created_at"]
+
+
 def test_a_job_record_expires_after_the_retention_period(client: Client, queues: Queues) -> None:
     """DynamoDB's time to live (on ``expires_at``, infra/resources.py) deletes old job records."""
     job_id = launch(client)
@@ -133,7 +147,7 @@ def test_a_duplicate_delivery_never_runs_a_finished_job_again(
     queues.drain()
 
     assert metric_calls == ["run"]
-    assert result_of(client, job_id)["result"] == "result-1"
+    assert result_of(client, job_id)["result"] == "1"
     assert store.get_job(job_id).attempts == 1
     assert queues.waiting() == 0
 
@@ -160,7 +174,7 @@ def test_a_job_whose_worker_died_is_run_again_after_its_lease(
     queues.deliver()
 
     job = store.get_job(job_id)
-    assert (job.status, job.attempts, store.result_of(job)) == ("succeeded", 2, "result-1")
+    assert (job.status, job.attempts, store.result_of(job)) == ("succeeded", 2, "1")
 
 
 def test_a_worker_that_lost_its_claim_cannot_store_a_second_result(aws: None) -> None:
@@ -343,7 +357,7 @@ def test_a_throttled_result_write_releases_the_job_too(
     queues.deliver()
 
     job = store.get_job(job_id)
-    assert (job.status, job.attempts, store.result_of(job)) == ("succeeded", 2, "result-2")
+    assert (job.status, job.attempts, store.result_of(job)) == ("succeeded", 2, "2")
 
 
 def test_a_throttled_progress_write_is_skipped_and_the_job_runs_on(

@@ -120,7 +120,7 @@ def test_posts_created_but_answered_late_are_created_once(on_the_stack: Service)
         with pytest.MonkeyPatch.context() as patch:
             patch.setenv("POSTS_API_URL", service.posts_api.url)
             get_settings.cache_clear()
-            counters = _run_to_the_end(post_import.parse_params({"import_id": import_id}))
+            counters = _run_to_the_end(post_import.KIND.parse_params({"import_id": import_id}))
         titles = [post["title"] for post in service.posts_api.created()]
     finally:  # the fake is the stack's: leave it as the other tests expect it
         service.posts_api.reset()

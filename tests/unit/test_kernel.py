@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chalicelib.errors import InvalidInput
-from chalicelib.jobs.kinds.calculation import MAX_ROWS, kernel, parse_params, row_count
+from chalicelib.jobs.kinds.calculation import KIND, MAX_ROWS, kernel, row_count
 
 starts = st.dates(min_value=date(1900, 1, 1), max_value=date(2100, 1, 1))
 
@@ -97,10 +97,10 @@ VALID = {"date_start": "2020-01-01", "date_fin": "2020-12-31", "lag": 7}
 def test_each_rule_names_its_field(change: dict[str, Any], field: str, rule: str) -> None:
     raw = {key: value for key, value in {**VALID, **change}.items() if value is not None}
     with pytest.raises(InvalidInput) as error:
-        parse_params(raw)
+        KIND.parse_params(raw)
     assert error.value.field == field
     assert rule in error.value.rule
 
 
 def test_valid_params_are_normalised() -> None:
-    assert parse_params(VALID) == VALID
+    assert KIND.parse_params(VALID) == VALID

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field
 
-from chalicelib.api.models.common import Answer, Name, Request, Status
+from chalicelib.api.models.common import Answer, Name, Request, Time
 from chalicelib.jobs.kinds.calculation import CalculationParams
 from chalicelib.jobs.listing import PAGE_SIZE
+from chalicelib.jobs.model import Status
 from chalicelib.validation import broken
 
 OPTIONAL_FIELDS = ("name", "duration")
@@ -34,7 +35,7 @@ class ListingQuery(Request):
 class Listed(Answer):
     id: str
     name: str
-    launched_at: datetime
+    launched_at: Time
     status: Status
 
 
@@ -73,7 +74,7 @@ class Row(Answer):
 
 class Calculation(Answer):
     id: str
-    launched_at: datetime
+    launched_at: Time
     status: Status
     result: list[Row] | None = Field(description="The kernel's rows; null until succeeded.")
     name: str | None = Field(default=None, description="With fields=name.")

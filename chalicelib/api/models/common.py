@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints, WithJsonSchema
 
+from chalicelib import clock
+from chalicelib.jobs.model import FAILED, Job, Status
 from chalicelib.jobs.submit import MAX_NAME_LENGTH
 
-Status = Literal["queued", "running", "succeeded", "failed", "cancelled"]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_NAME_LENGTH)]
-JOB_ID_PATTERN = "^[0-9a-f]{32}$"
+# A time in an answer, as the records store it and the API has always shown it: UTC, milliseconds,
+# ``Z`` (``clock.iso``), where pydantic would write microseconds.
+Time = Annotated[
+    datetime, PlainSerializer(clock.iso, when_used="json"), WithJsonSchema({"type": "string", "format": "date-time"})
+]
 
 
 class Request(BaseModel):
@@ -53,7 +58,28 @@ class StatusView(Answer):
     name: str
     status: Status
     progress: float = Field(ge=0, le=1, description="The fraction done, 0..1.")
-    created_at: datetime
-    finished_at: datetime | None
+    created_at: Time
+    finished_at: Time | None
     duration: float | None = Field(description="Seconds the computation took; null until finished.")
     error: str | None = Field(default=None, description="Why it failed (only when failed).")
+
+    @classmethod
+    def of(cls, job: Job, **more: Any) -> Self:
+        """The answer for ``job``: its status view, and ``more`` (the fields of the kind's answer)."""
+        return cls.model_validate({**status_view(job), **more})
+
+
+def status_view(job: Job) -> dict[str, Any]:
+    """What every answer about one job shows of it (``StatusView``'s fields); ``error`` only when failed."""
+    view: dict[str, Any] = {
+        "id": job.id,
+        "name": job.name,
+        "status": job.status,
+        "progress": job.progress,
+        "created_at": job.created_at,
+        "finished_at": job.finished_at,
+        "duration": job.duration,
+    }
+    if job.status == FAILED and job.error:
+        view["error"] = job.error
+    return view

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 from pydantic import Field
 
-from chalicelib.api.models.common import Answer
+from chalicelib.api.models.common import Answer, Time
 
 
 class QueueDepth(Answer):
@@ -30,7 +29,7 @@ class Health(Answer):
 
     status: Literal["ok"]
     stage: str
-    time: datetime
+    time: Time
     queues: dict[str, QueueDepth | None] = Field(description="Each lane's job queue (jobs, imports), by lane.")
     dead_letters: QueueDepth | None = Field(
         description="The dead-letter queue: messages delivered too often without finishing. Its handler fails their"

@@ -9,9 +9,10 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, WithJsonSchema
 
-from chalicelib.api.models.common import Answer, Request, Status, StatusView
+from chalicelib.api.models.common import Answer, Request, StatusView, Time
 from chalicelib.jobs import cursor
 from chalicelib.jobs.listing import DEFAULT_LIMIT, MAX_LIMIT, JobFilter
+from chalicelib.jobs.model import Status
 from chalicelib.jobs.registry import KINDS
 from chalicelib.validation import broken, shown
 
@@ -19,6 +20,8 @@ from chalicelib.validation import broken, shown
 _MOMENT = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2})?)?"
 )
+# "metric, calculation, report or import.": the registry's kinds, in its order.
+KIND_NAMES = f"{', '.join(list(KINDS)[:-1])} or {list(KINDS)[-1]}."
 
 
 class PastRun(Answer):
@@ -27,22 +30,22 @@ class PastRun(Answer):
     attempts: int = Field(ge=0, description="Deliveries that had claimed the job when the run ended.")
     status: Status = Field(description="How the run ended: failed or cancelled.")
     error: str | None
-    started_at: datetime | None
-    finished_at: datetime | None
+    started_at: Time | None
+    finished_at: Time | None
     duration: float | None
-    dead_lettered_at: datetime | None = Field(description="When its message reached the dead-letter queue, if it did.")
+    dead_lettered_at: Time | None = Field(description="When its message reached the dead-letter queue, if it did.")
 
 
 class JobRecord(StatusView):
-    kind: str = Field(description="metric, calculation, report or import.")
+    kind: str = Field(description=KIND_NAMES)
     params: dict[str, Any] = Field(description="The validated parameters the job runs with.")
-    started_at: datetime | None
+    started_at: Time | None
     attempts: int = Field(ge=0, description="Deliveries that claimed the job.")
     error: str | None = Field(default=None, description="The last error, even while a retry is pending.")
-    cancel_requested_at: datetime | None = Field(
+    cancel_requested_at: Time | None = Field(
         description="When a cancel was asked for while the job ran: it stops at its next checkpoint."
     )
-    dead_lettered_at: datetime | None = Field(
+    dead_lettered_at: Time | None = Field(
         description="When its message reached the dead-letter queue and it failed for that (retry redrives it)."
     )
     history: list[PastRun] = Field(description="The runs before each retry, oldest first.")
@@ -112,13 +115,13 @@ def _iso(moment: datetime | None) -> str | None:
 
 class JobListItem(Answer):
     id: str
-    kind: str = Field(description="metric, calculation, report or import.")
+    kind: str = Field(description=KIND_NAMES)
     name: str
     status: Status
     progress: float = Field(ge=0, le=1, description="The fraction done, 0..1.")
-    created_at: datetime
-    started_at: datetime | None
-    finished_at: datetime | None
+    created_at: Time
+    started_at: Time | None
+    finished_at: Time | None
     duration: float | None = Field(description="Seconds the computation took; null until finished.")
     attempts: int = Field(ge=0, description="Deliveries that claimed the job.")
 

@@ -6,7 +6,8 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from chalicelib.api.models.common import Answer, Name, Request, Status
+from chalicelib.api.models.common import Answer, Name, Request
+from chalicelib.jobs.model import Status
 
 
 class LaunchRequest(Request):

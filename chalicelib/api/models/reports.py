@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BeforeValidator, Field, Strict, StringConstraints
+from pydantic import BeforeValidator, Field, Strict
 
 from chalicelib.api.models.common import Answer, Request, StatusView
+from chalicelib.jobs.kind import Filename
+from chalicelib.jobs.kinds.report import ReportParams
 from chalicelib.validation import whole
 
 # What one worker finishes on AWS (docs/ARCHITECTURE.md, "Sizes"): within its 100 s and 4 GB of /tmp.
 MAX_UPLOAD_BYTES = 1_500_000_000
-UploadId = Annotated[str, StringConstraints(pattern="^[0-9a-f]{32}$")]
-Filename = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 
 class UploadRequest(Request):
@@ -31,11 +31,8 @@ class UploadTicket(Answer):
     max_bytes: int
 
 
-class ReportFromUpload(Request):
-    upload_id: UploadId = Field(
-        description="From POST /reports/uploads, once the file was PUT.", examples=["3f2c8e9a4b7d4e1f9a0b6c5d2e8f7a1b"]
-    )
-    filename: Filename = Field(default="plays.csv", description="Names the totals file.")
+class ReportFromUpload(ReportParams):
+    __doc__ = None  # the kind's own model, under the API's name (and no description of its own)
 
 
 class Report(StatusView):

@@ -13,17 +13,16 @@ seed, and ``oil`` floored at 0 (with ``liquid`` at least 0.01) so ``water`` stay
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 
 import numpy as np
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BeforeValidator, Field, model_validator
 
 from chalicelib.errors import InvalidInput
-from chalicelib.jobs.kind import JobKind, Params, Progress
-from chalicelib.validation import broken, shown, validated, whole
+from chalicelib.jobs.kind import JobKind, KindParams, Params, Progress
+from chalicelib.validation import broken, shown, whole
 
 MAX_ROWS = 50_000  # ~4.5 MB of JSON: the whole result fits one Lambda response (6 MB)
 MAX_LAG = (date.max - date.min).days  # any longer step gives the same single row
@@ -97,10 +96,8 @@ def _step(value: Any) -> int:
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 
 
-class CalculationParams(BaseModel):
+class CalculationParams(KindParams):
     """A calculation's parameters: the kernel's date range and step. Checks every request."""
-
-    model_config = ConfigDict(extra="forbid")
 
     date_start: IsoDate = Field(description="The first day (YYYY-MM-DD).", examples=["2024-01-01"])
     date_fin: IsoDate = Field(description="The last day (YYYY-MM-DD), not before date_start.", examples=["2024-12-31"])
@@ -119,14 +116,6 @@ class CalculationParams(BaseModel):
             )
         return self
 
-    def as_params(self) -> Params:
-        return {"date_start": self.date_start.isoformat(), "date_fin": self.date_fin.isoformat(), "lag": self.lag}
-
-
-def parse_params(raw: Mapping[str, Any]) -> Params:
-    """Validate a calculation's parameters; every error names its field and rule."""
-    return validated(CalculationParams, raw).as_params()
-
 
 def _run(params: Params, progress: Progress) -> list[dict[str, Any]]:
     production = kernel(date.fromisoformat(params["date_start"]), date.fromisoformat(params["date_fin"]), params["lag"])
@@ -137,4 +126,4 @@ def _describe(params: Params) -> str:
     return f"kernel {params['date_start']}..{params['date_fin']} every {params['lag']} d"
 
 
-KIND = JobKind(name="calculation", run=_run, parse_params=parse_params, describe=_describe)
+KIND = JobKind(name="calculation", run=_run, params=CalculationParams, describe=_describe)

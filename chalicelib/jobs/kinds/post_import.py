@@ -11,23 +11,24 @@ the invocation, and a row waits for its slot only as long as the invocation leav
 
 from __future__ import annotations
 
-import re
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator
 
 from chalicelib.aws import files
 from chalicelib.config import get_settings
-from chalicelib.errors import ContinueLater, InvalidInput
+from chalicelib.errors import ContinueLater
+from chalicelib.ids import Id
 from chalicelib.imports import ledger, posts_api
 from chalicelib.imports.limiter import RateLimiter
 from chalicelib.imports.rows import Row, read_rows
 from chalicelib.jobs import invocation
-from chalicelib.jobs.kind import JobKind, Params, Progress
+from chalicelib.jobs.kind import MAX_FILENAME, JobKind, KindParams, Params, Progress
 
-_ID = re.compile(r"[0-9a-f]{32}")
 LIMITER = "posts-api"
 UNKNOWN = "the worker stopped during this row's request; the post may exist; not sent again"
 
@@ -36,11 +37,15 @@ def upload_key(import_id: str) -> str:
     return f"{files.IMPORTS}{import_id}.csv"
 
 
-def parse_params(raw: Mapping[str, Any]) -> Params:
-    import_id, filename = raw.get("import_id"), raw.get("filename", "posts.csv")
-    if not isinstance(import_id, str) or not _ID.fullmatch(import_id):
-        raise InvalidInput("import_id", f"{import_id!r} is not an import id")
-    return {"import_id": import_id, "filename": str(filename)[:200]}
+def _shortened(name: Any) -> str:
+    """The uploaded file's name as given, cut to ``MAX_FILENAME`` characters: a long name names the
+    job, it does not refuse the file."""
+    return str(name)[:MAX_FILENAME]
+
+
+class ImportParams(KindParams):
+    import_id: Id
+    filename: Annotated[str, BeforeValidator(_shortened)] = "posts.csv"
 
 
 def _run(params: Params, progress: Progress) -> dict[str, int]:
@@ -126,7 +131,7 @@ def _handle(import_id: str, row: Row, sender: _Sender) -> bool:
 KIND = JobKind(
     name="import",
     run=_run,
-    parse_params=parse_params,
+    params=ImportParams,
     describe=lambda params: f"import of {params['filename']}",
     lane="imports",
     resend_unknown=lambda params: ledger.mark_for_resend(params["import_id"]),

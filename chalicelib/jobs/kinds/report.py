@@ -8,19 +8,17 @@ of ``/tmp``).
 
 from __future__ import annotations
 
-import re
 import tempfile
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from pydantic import Field
+
 from chalicelib.aws import files
 from chalicelib.config import get_settings
-from chalicelib.errors import InvalidInput
-from chalicelib.jobs.kind import JobKind, Params, Progress
+from chalicelib.ids import Id
+from chalicelib.jobs.kind import Filename, JobKind, KindParams, Params, Progress
 from chalicelib.reports.aggregate import aggregate
-
-_UPLOAD_ID = re.compile(r"[0-9a-f]{32}")
 
 
 def upload_key(upload_id: str) -> str:
@@ -31,13 +29,11 @@ def result_key(upload_id: str) -> str:
     return f"{files.RESULTS}{upload_id}.totals.csv"
 
 
-def parse_params(raw: Mapping[str, Any]) -> Params:
-    upload_id, filename = raw.get("upload_id"), raw.get("filename", "plays.csv")
-    if not isinstance(upload_id, str) or not _UPLOAD_ID.fullmatch(upload_id):
-        raise InvalidInput("upload_id", f"{upload_id!r} is not an upload id from POST /reports/uploads")
-    if not isinstance(filename, str) or not 0 < len(filename) <= 200:
-        raise InvalidInput("filename", "must be a name of 1 to 200 characters")
-    return {"upload_id": upload_id, "filename": filename}
+class ReportParams(KindParams):
+    upload_id: Id = Field(
+        description="From POST /reports/uploads, once the file was PUT.", examples=["3f2c8e9a4b7d4e1f9a0b6c5d2e8f7a1b"]
+    )
+    filename: Filename = Field(default="plays.csv", description="Names the totals file.")
 
 
 def _run(params: Params, progress: Progress) -> dict[str, Any]:
@@ -65,6 +61,4 @@ def _run(params: Params, progress: Progress) -> dict[str, Any]:
     return {"result_key": result_key(params["upload_id"]), **aggregation.as_dict()}
 
 
-KIND = JobKind(
-    name="report", run=_run, parse_params=parse_params, describe=lambda params: f"totals of {params['filename']}"
-)
+KIND = JobKind(name="report", run=_run, params=ReportParams, describe=lambda params: f"totals of {params['filename']}")
