@@ -67,7 +67,9 @@ def test_a_running_imports_sends_stop_within_2_s_of_the_cancel(service: Service)
     assert len(arrivals) < ROWS  # it did stop
     counters = requests.get(f"{service.api}/imports/{job_id}", timeout=10).json()
     assert counters["status"] == "cancelled"
-    assert counters["rows_sent"] == len(arrivals)  # what it sent stays
+    # What it sent stays recorded: each post that arrived is a row sent, or, when its answer came too
+    # late (a very busy machine), a row of unknown outcome, never sent again.
+    assert counters["rows_sent"] + counters["rows_unknown"] == len(arrivals)
 
 
 def test_a_retry_of_an_import_sends_only_the_rows_not_yet_sent(service: Service) -> None:
