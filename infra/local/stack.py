@@ -54,17 +54,19 @@ def _answers(url: str) -> bool:
 
 
 _CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
+# LocalStack checks presigned S3 URLs against the secret key "test" (for any key IAM did not create).
+_LOCALSTACK_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
 
 
 def _lists_tables(url: str, region: str) -> bool:
-    """True once DynamoDB at ``url`` answers ListTables (one try, short timeouts)."""
+    """True once LocalStack's DynamoDB at ``url`` answers ListTables (one try, short timeouts)."""
     client = boto3.client(
         "dynamodb",
         endpoint_url=url,
         region_name=region,
         config=Config(connect_timeout=2, read_timeout=30, retries={"max_attempts": 1}),
-        aws_access_key_id=_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        aws_access_key_id=_LOCALSTACK_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=_LOCALSTACK_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
     )
     try:
         client.list_tables(Limit=1)
@@ -134,7 +136,7 @@ class LocalStack:
         self.env = {
             **os.environ,
             **{f"AWS_ENDPOINT_URL{suffix}": url for suffix in ("", "_DYNAMODB", "_SQS", "_S3")},
-            **_CREDENTIALS,
+            **_LOCALSTACK_CREDENTIALS,
             "AWS_DEFAULT_REGION": region,
             "PYTHONUNBUFFERED": "1",
         }

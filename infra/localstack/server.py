@@ -52,6 +52,7 @@ def environment(root: Path, port: int) -> dict[str, str]:
         # *.localhost.localstack.cloud, which needs a public DNS answer.
         "LOCALSTACK_HOST": f"127.0.0.1:{port}",
         "SQS_ENDPOINT_STRATEGY": "path",
+        "S3_SKIP_SIGNATURE_VALIDATION": "0",
     }
 
 
