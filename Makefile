@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 .PHONY: run logs stats test test-localstack localstack localstack-prerequisites browser lint format bench chaos report data load provision package vendor policies clean help
 
 help:  ## list the targets
-	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
