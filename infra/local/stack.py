@@ -1,7 +1,12 @@
 """Start the local AWS stack and the service on it; used by ``make run``, the tests and the benchmarks.
 
-DynamoDB Local (Java)  -> AWS_ENDPOINT_URL_DYNAMODB
-moto server            -> AWS_ENDPOINT_URL_SQS, AWS_ENDPOINT_URL_S3
+The AWS side is one of two stacks, chosen by ``STACK``:
+``embedded`` (the default):
+  DynamoDB Local (Java)  -> AWS_ENDPOINT_URL_DYNAMODB
+  moto server            -> AWS_ENDPOINT_URL_SQS, AWS_ENDPOINT_URL_S3
+``localstack``: LocalStack 4.14.0 in host mode (``infra.localstack``) -> AWS_ENDPOINT_URL (and the
+  three per-service variables, so a value left in the shell cannot point one service elsewhere)
+The rest is the same on both:
 chalice local          -> the HTTP API
 infra.local.lambda_runner -> the SQS and scheduled handlers, in execution environments as Lambda runs them
 infra.local.fake_posts_api -> POSTS_API_URL, the third-party API that imports send rows to
@@ -16,12 +21,27 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
 from infra.local import dynamodb_local
 from infra.local.processes import ProcessGroup, require_free, wait_until
+from infra.localstack import files as localstack_files
+from infra.localstack import server as localstack_server
 
 ROOT = Path(__file__).resolve().parents[2]
 CACHE = ROOT / ".cache"
 BIN = Path(sys.executable).parent
+STACKS = ("embedded", "localstack")
+
+
+def stack_name() -> str:
+    """``STACK`` (``embedded`` unless set); ValueError naming the choices for anything else."""
+    name = os.environ.get("STACK") or "embedded"
+    if name not in STACKS:
+        raise ValueError(f"STACK={name!r} is not a local stack; choose one of {', '.join(STACKS)}")
+    return name
 
 
 def _answers(url: str) -> bool:
@@ -31,6 +51,28 @@ def _answers(url: str) -> bool:
             return True
     except urllib.error.HTTPError:
         return True
+
+
+_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
+# LocalStack checks presigned S3 URLs against the secret key "test" (for any key IAM did not create).
+_LOCALSTACK_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
+
+
+def _lists_tables(url: str, region: str) -> bool:
+    """True once LocalStack's DynamoDB at ``url`` answers ListTables (one try, short timeouts)."""
+    client = boto3.client(
+        "dynamodb",
+        endpoint_url=url,
+        region_name=region,
+        config=Config(connect_timeout=2, read_timeout=30, retries={"max_attempts": 1}),
+        aws_access_key_id=_LOCALSTACK_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=_LOCALSTACK_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+    )
+    try:
+        client.list_tables(Limit=1)
+    except (BotoCoreError, ClientError):
+        return False
+    return True
 
 
 @dataclass
@@ -46,6 +88,13 @@ class LocalStack:
         self.group = ProcessGroup(self.log_dir)
 
     def start_aws(self, dynamodb_port: int, moto_port: int) -> dict[str, str]:
+        """The AWS side of ``STACK``; returns the environment variables that reach it. On LocalStack,
+        its one gateway listens on ``dynamodb_port`` and ``moto_port`` is not used."""
+        if stack_name() == "localstack":
+            return self.start_localstack(dynamodb_port)
+        return self.start_embedded(dynamodb_port, moto_port)
+
+    def start_embedded(self, dynamodb_port: int, moto_port: int) -> dict[str, str]:
         """DynamoDB Local and moto server; returns the environment variables that reach them."""
         require_free(dynamodb_port, "DYNAMODB_PORT")
         require_free(moto_port, "MOTO_PORT")
@@ -61,9 +110,34 @@ class LocalStack:
             "AWS_ENDPOINT_URL_DYNAMODB": self.urls["dynamodb"],
             "AWS_ENDPOINT_URL_SQS": f"http://127.0.0.1:{moto_port}",
             "AWS_ENDPOINT_URL_S3": f"http://127.0.0.1:{moto_port}",
-            "AWS_ACCESS_KEY_ID": "local",
-            "AWS_SECRET_ACCESS_KEY": "local",
+            **_CREDENTIALS,
             "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
+            "PYTHONUNBUFFERED": "1",
+        }
+        return self.env
+
+    def start_localstack(self, port: int) -> dict[str, str]:
+        """LocalStack (DynamoDB, SQS, S3) on ``port``, ready once DynamoDB answers a ListTables (its
+        DynamoDB Local starts on the first request); returns the environment variables that reach it."""
+        require_free(port, "LOCALSTACK_PORT")
+        lib = localstack_files.ensure_lib(CACHE)
+        root = localstack_files.filesystem_root(self.log_dir, lib)
+        url = f"http://127.0.0.1:{port}"
+        process = self.group.start(
+            "localstack",
+            localstack_server.command(CACHE),
+            env=localstack_server.environment(root, port),
+            cwd=self.log_dir,
+        )
+        self.urls["localstack"] = url
+        region = os.environ.get("AWS_DEFAULT_REGION", "us-east-1")
+        wait_until(lambda: localstack_server.ready(url), "LocalStack", timeout=120, process=process)
+        wait_until(lambda: _lists_tables(url, region), "LocalStack's DynamoDB", timeout=120, process=process)
+        self.env = {
+            **os.environ,
+            **{f"AWS_ENDPOINT_URL{suffix}": url for suffix in ("", "_DYNAMODB", "_SQS", "_S3")},
+            **_LOCALSTACK_CREDENTIALS,
+            "AWS_DEFAULT_REGION": region,
             "PYTHONUNBUFFERED": "1",
         }
         return self.env

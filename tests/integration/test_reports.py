@@ -14,7 +14,7 @@ import requests
 
 from chalicelib.reports.csvfile import read_totals
 from infra import plays_data
-from infra.local.stack import ROOT
+from infra.local.stack import ROOT, stack_name
 from tests.stack import Service, until_finished
 
 pytestmark = pytest.mark.integration
@@ -59,6 +59,23 @@ def test_presigned_upload_straight_to_storage(service: Service) -> None:
 
     assert (answer["status"], answer["rows_in"], answer["pairs"]) == ("succeeded", 8, 5)
     assert read_totals(requests.get(answer["result_url"], timeout=10).content) == TOTALS
+
+
+@pytest.mark.skipif(stack_name() == "embedded", reason="moto server accepts any presigned request (README, LocalStack)")
+@pytest.mark.parametrize(
+    ("what", "body", "headers"),
+    [
+        ("a longer body", PLAYS + b"\r\nUmbrella,2020-01-03,1", {}),
+        ("another content type", PLAYS, {"Content-Type": "application/octet-stream"}),
+    ],
+)
+def test_a_presigned_upload_url_takes_only_what_it_was_signed_for(
+    service: Service, what: str, body: bytes, headers: dict[str, str]
+) -> None:
+    """As on AWS: the size and type are signed, so storage refuses anything else (LocalStack checks)."""
+    ticket = requests.post(f"{service.api}/reports/uploads", json={"size": len(PLAYS)}, timeout=10).json()
+    put = requests.put(ticket["url"], data=body, headers={**ticket["headers"], **headers}, timeout=30)
+    assert put.status_code == 403, what
 
 
 def test_the_command_line_client_does_the_round_trip(service: Service, tmp_path: Path) -> None:

@@ -1,4 +1,5 @@
-"""docker-compose.yml: valid for Docker Compose itself (its ``config`` parses without an engine)."""
+"""docker-compose.yml: valid for Docker Compose itself (its ``config`` parses without an engine), and
+the same LocalStack as host mode runs (``make test-localstack``)."""
 
 from __future__ import annotations
 
@@ -41,6 +42,12 @@ def test_localstack_is_pinned_to_a_version(localstack):
     assert tag
     assert tag != "latest"
     assert tag[0].isdigit()
+
+
+def test_docker_runs_the_localstack_version_host_mode_is_tested_with(localstack):
+    lock = (ROOT / "infra" / "localstack" / "requirements.lock").read_text().splitlines()
+    [pin] = [line for line in lock if line.startswith("localstack-core==")]
+    assert localstack["image"] == f"localstack/localstack:{pin.removeprefix('localstack-core==')}"
 
 
 def test_the_auth_token_comes_from_the_users_shell(localstack):
