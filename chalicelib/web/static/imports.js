@@ -2,7 +2,7 @@
 // imports listed below, the one shown kept in the address (?import=ID).
 import { readParam, writeParams } from "./address.js";
 import { getJson } from "./api.js";
-import { badge, facts, h, say, table } from "./dom.js";
+import { badge, facts, h, pager, say, table } from "./dom.js";
 import { setUpFileForm } from "./file-form.js";
 import { setUpPastJobs } from "./past-jobs.js";
 import { Follower, follow } from "./poll.js";
@@ -64,7 +64,7 @@ export function setUpImports(section) {
       watch({ id });
     },
   });
-  setUpPastJobs(section.querySelector("#import-history"), { kind: "import", onOpen: open });
+  setUpPastJobs(section.querySelector("#import-history"), { kind: "import", title: "Earlier imports", onOpen: open });
   const opened = readParam("import");
   if (opened) watch({ id: opened });
   return { open };
@@ -77,9 +77,7 @@ function resultBadge(result) {
 
 /** The per-row results, a page at a time: `next_after` from each answer leads to the next page. */
 function setUpResults(container, message) {
-  const previous = container.querySelector('[data-page="previous"]');
-  const next = container.querySelector('[data-page="next"]');
-  const pageNumber = container.querySelector(".page-number");
+  const paging = pager(container, (by) => turn(page + by));
   const output = container.querySelector(".table-frame");
   let importId = null;
   let starts = [0]; // where each page seen so far starts (its `after`)
@@ -90,15 +88,11 @@ function setUpResults(container, message) {
     const answer = await getJson(path);
     page = wanted;
     if (answer.next_after !== null) starts[page + 1] = answer.next_after;
-    pageNumber.textContent = `page ${page + 1}`;
-    previous.disabled = page === 0;
-    next.disabled = answer.next_after === null;
+    paging.show(page + 1, answer.next_after !== null);
     output.replaceChildren(table(COLUMNS, answer.results));
   }
 
   const turn = (wanted) => load(wanted).catch((error) => say(message, error.message, "error"));
-  previous.addEventListener("click", () => turn(page - 1));
-  next.addEventListener("click", () => turn(page + 1));
   return {
     hide() {
       container.hidden = true;

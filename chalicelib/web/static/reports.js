@@ -58,7 +58,7 @@ export function setUpReports(section) {
       watch({ id });
     },
   });
-  setUpPastJobs(section.querySelector("#report-history"), { kind: "report", onOpen: open });
+  setUpPastJobs(section.querySelector("#report-history"), { kind: "report", title: "Earlier reports", onOpen: open });
   const opened = readParam("report");
   if (opened) watch({ id: opened });
   return { open };
