@@ -67,9 +67,10 @@ def released_after_one_delivery(client: Client, queues: Queues) -> Job:
     transiently, so the job is queued again, released for the next delivery."""
     queues.retry_at_once()
     job_id = launch(client)
+    assert store.get_job(job_id).status == "queued"
     queues.deliver()
     job = store.get_job(job_id)
-    assert job.status == "queued"
+    assert job.status == "queued"  # released for the next delivery
     return job
 
 
@@ -229,12 +230,7 @@ def test_a_transient_error_is_retried_then_fails_on_the_last_delivery(
     client: Client, queues: Queues, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls = failing_metric(monkeypatch, RetryableJobError("upstream busy"))
-    queues.retry_at_once()
-    job_id = launch(client)
-
-    assert store.get_job(job_id).status == "queued"
-    queues.deliver()
-    assert store.get_job(job_id).status == "queued"  # released for the next delivery
+    job_id = released_after_one_delivery(client, queues).id
     queues.drain()
 
     job = store.get_job(job_id)
