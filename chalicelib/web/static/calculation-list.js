@@ -40,6 +40,5 @@ export function setUpCalculationList(container, { onOpen }) {
   }
 
   order.addEventListener("change", () => reload(1));
-  container.querySelector('[data-page="refresh"]').addEventListener("click", () => reload());
   return { reload };
 }

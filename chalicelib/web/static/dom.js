@@ -40,16 +40,20 @@ function cell(column, row) {
 
 /**
  * Paging controls in `container`, drawn in place of its `<span data-pager></span>`: Previous, the
- * page number, Next. A click calls `turn(-1)` or `turn(1)`; `show(number, hasMore)` writes "page N"
- * (from 1) and enables the buttons that lead somewhere.
+ * page number, Next, and Refresh where it says `data-pager="refresh"`. A click calls `turn(-1)`,
+ * `turn(1)` or `turn(0)`; `show(number, hasMore)` writes "page N" (from 1) and enables the buttons
+ * that lead somewhere.
  */
 export function pager(container, turn) {
+  const slot = container.querySelector("[data-pager]");
   const previous = h("button", { type: "button", "data-page": "previous", disabled: true }, "Previous");
   const pageNumber = h("span", { class: "page-number" });
   const next = h("button", { type: "button", "data-page": "next", disabled: true }, "Next");
-  container.querySelector("[data-pager]").replaceWith(previous, pageNumber, next);
+  const refresh = slot.dataset.pager === "refresh" ? h("button", { type: "button", "data-page": "refresh" }, "Refresh") : null;
+  slot.replaceWith(...[previous, pageNumber, next, refresh].filter(Boolean));
   previous.addEventListener("click", () => turn(-1));
   next.addEventListener("click", () => turn(1));
+  refresh?.addEventListener("click", () => turn(0));
   return {
     show(number, hasMore) {
       pageNumber.textContent = `page ${number}`;

@@ -106,7 +106,6 @@ export function setUpJobList(container, { onOpen, onRefresh }) {
   });
   kind.addEventListener("change", restart);
   status.addEventListener("change", restart);
-  container.querySelector('[data-page="refresh"]').addEventListener("click", () => live.now());
   // A job launched, cancelled or retried from this page (or the key given after a 403): show it now.
   refreshOnChanges(live);
   live.now();
