@@ -25,7 +25,7 @@ from pathlib import Path
 
 from bench import imports
 from bench.imports import Config, Scenario
-from bench.targets import Target, table
+from bench.targets import Target, section, table
 from bench.targets import publish as publish_results
 
 RESULTS = Path(__file__).resolve().parent / "imports_results.md"
@@ -192,26 +192,24 @@ def _scenario_row(scenario: Scenario) -> str:
 
 
 def _scenario_lines(results: Results) -> list[str]:
-    lines = [
-        "## Scenarios",
-        "",
+    lines = section(
+        "Scenarios",
         "| scenario | workers | imports x rows | wall s (POST -> all succeeded seen) | rows_sent | rows_failed "
         "| sending period s (first -> last arrival) | rows/s at the API | max in 1 s | 429/5xx "
         "| first arrival after POST s | last arrival -> succeeded seen s |",
         "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ]
+    )
     lines += [_scenario_row(s) for s in (results.a, results.b)]
     return [*lines, ""]
 
 
 def _gap_lines(results: Results) -> list[str]:
     interval = results.config.interval_ms
-    lines = [
-        "## Gaps between consecutive arrivals at the API (ms)",
-        "",
+    lines = section(
+        "Gaps between consecutive arrivals at the API (ms)",
         f"| scenario | gaps | min | p5 | p50 | max | shorter than the {interval} ms slot interval |",
         "|---|---:|---:|---:|---:|---:|---:|",
-    ]
+    )
     for scenario in (results.a, results.b):
         g = scenario.arrivals
         if g is None:
@@ -226,13 +224,12 @@ def _gap_lines(results: Results) -> list[str]:
 
 
 def _import_lines(results: Results) -> list[str]:
-    lines = [
-        "## Each import",
-        "",
+    lines = section(
+        "Each import",
         "| scenario | import | status | wall s | rows_sent | rows_failed | slices (claims) | arrivals "
         "| its own rows/s | first arrival after POST s |",
         "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|",
-    ]
+    )
     for scenario in (results.a, results.b):
         for run in scenario.runs:
             mine = scenario.per_import.get(run.batch)

@@ -31,7 +31,7 @@ import duckdb
 from bench import reports
 from bench.reports import MB, MEMORY_MB, RSS_LIMIT_MIB, Agreement, ChildRun, PlaysInput, StackResult
 from bench.stack import local_stack
-from bench.targets import Target, table
+from bench.targets import Target, section, table
 from bench.targets import publish as publish_results
 
 RESULTS = Path(__file__).resolve().parent / "reports_results.md"
@@ -230,7 +230,7 @@ def _target_lines(results: Results) -> list[str]:
 
 
 def _input_lines(results: Results) -> list[str]:
-    lines = ["## Inputs", "", "| input | bytes | rows | generated in | MB/s |", "|---|---:|---:|---:|---:|"]
+    lines = section("Inputs", "| input | bytes | rows | generated in | MB/s |", "|---|---:|---:|---:|---:|")
     lines += [
         f"| {s.label} | {s.bytes:,} | {s.rows:,} | {s.seconds:.1f} s | {s.bytes / MB / s.seconds:,.0f} |"
         for s in (item.source for item in results.inputs)
@@ -252,12 +252,11 @@ def _run_row(run: ChildRun) -> str:
 
 
 def _run_lines(results: Results) -> list[str]:
-    lines = [
-        "## Aggregation runs (each in a child process)",
-        "",
+    lines = section(
+        "Aggregation runs (each in a child process)",
         "| input | what | memory_mb | result | seconds | MB/s | peak RSS MiB | pairs |",
         "|---|---|---:|---|---:|---:|---:|---:|",
-    ]
+    )
     for item in results.inputs:
         lines += [_run_row(run) for run in item.runs]
     base = results.baseline

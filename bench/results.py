@@ -17,7 +17,7 @@ from bench.jobs import JobsResult
 from bench.load import LoadResult
 from bench.logs import NO_FILTER, Latency
 from bench.metric import MetricResult
-from bench.targets import Target, table
+from bench.targets import Target, section, table
 from bench.targets import publish as publish_results
 
 RESULTS = Path(__file__).resolve().parent / "results.md"
@@ -112,12 +112,11 @@ def _target_lines(results: Results) -> list[str]:
 
 
 def _load_lines(results: Results) -> list[str]:
-    lines = [
-        "## Load (`load_csv(..., threads=8)`)",
-        "",
+    lines = section(
+        "Load (`load_csv(..., threads=8)`)",
         "| data set | table | rows | invalid | seconds | rows/s |",
         "|---|---|---:|---:|---:|---:|",
-    ]
+    )
     for load in (results.small_load, results.full_load):
         lines += [
             f"| {load.data} | {t.table} | {t.rows:,} | {t.invalid:,} | {t.seconds:.1f} | {t.rate:,.0f} |"
@@ -144,13 +143,12 @@ def _latency_row(table: str, latency: Latency) -> str:
 
 
 def _logs_lines(results: Results) -> list[str]:
-    lines = [
-        f"## GET /logs latency ({results.requests} requests per query after {results.warmup} warm-up, "
+    lines = section(
+        f"GET /logs latency ({results.requests} requests per query after {results.warmup} warm-up, "
         "a new HTTP connection per request)",
-        "",
         "| table | query | p50 ms | p90 ms | p99 ms | items_read |",
         "|---|---|---:|---:|---:|---:|",
-    ]
+    )
     for name, latencies in (("small", results.logs_small), ("full", results.logs_full)):
         lines += [_latency_row(name, latency) for latency in latencies]
     return [*lines, "", f"p50 ratio full / small, no filter: {results.p50_ratio():.2f}", ""]
@@ -187,12 +185,11 @@ def _jobs_lines(results: Results) -> list[str]:
 
 def _kernel_lines(results: Results) -> list[str]:
     kernel = results.kernel
-    lines = [
-        f"## Calculation kernel (in the benchmark process, median of {kernel.runs} runs after 1 warm-up, lag 1)",
-        "",
+    lines = section(
+        f"Calculation kernel (in the benchmark process, median of {kernel.runs} runs after 1 warm-up, lag 1)",
         "| range | rows | ms | rows/s |",
         "|---|---:|---:|---:|",
-    ]
+    )
     lines += [
         f"| `kernel()` alone, {r.label} | {r.rows:,} | {1000 * r.seconds:.1f} | {r.rate:,.0f} |" for r in kernel.ranges
     ]
@@ -234,13 +231,12 @@ def _burst_lines(results: Results) -> list[str]:
 
 def _listing_lines(results: Results) -> list[str]:
     listing, burst = results.calculations.listing, results.calculations.burst.submitted
-    lines = [
-        f"## GET /calculations listing latency ({results.requests} requests per page after {results.warmup} "
+    lines = section(
+        f"GET /calculations listing latency ({results.requests} requests per page after {results.warmup} "
         "warm-up, a new HTTP connection per request)",
-        "",
         "| calculations stored | order | page | p50 ms | p90 ms | p99 ms | items | has_more |",
         "|---:|---|---:|---:|---:|---:|---:|---|",
-    ]
+    )
     lines += [
         f"| {lat.stored:,} | {lat.order} | {lat.page} | {lat.p50_ms:.1f} | {lat.p90_ms:.1f} | {lat.p99_ms:.1f} "
         f"| {', '.join(str(n) for n in lat.items)} | {', '.join(str(flag).lower() for flag in lat.has_more)} |"

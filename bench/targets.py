@@ -19,9 +19,14 @@ class Target:
         return {True: "PASS", False: "FAIL", None: "SKIP"}[self.passed]
 
 
+def section(title: str, header: str, align: str) -> list[str]:
+    """The start of a results file's section: ``## title``, then a table's header and alignment lines."""
+    return [f"## {title}", "", header, align]
+
+
 def table(targets: Sequence[Target]) -> list[str]:
     """The ``## Targets`` section of a results file."""
-    lines = ["## Targets", "", "| target | figure | limit | result |", "|---|---:|---:|---|"]
+    lines = section("Targets", "| target | figure | limit | result |", "|---|---:|---:|---|")
     lines += [f"| {t.name} | {t.figure} | {t.limit} | {t.verdict} |" for t in targets]
     return [*lines, ""]
 

@@ -4,9 +4,15 @@ and handlers that misbehave on request (sleep past the timeout, eat memory, cras
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from infra.local.lambda_functions import Function
+from infra.local.stack import ROOT
 
 APP = '''
 import json, os, signal, time
@@ -100,3 +106,21 @@ def write_tiny_app(folder: Path) -> Path:
 def act(folder: Path, timeout: float = 2, memory_mb: int = 128) -> Function:
     """The tiny app's plain handler ``act`` as a Lambda function."""
     return Function("act", "app.act", timeout, memory_mb, folder, {"TINY_OUT": str(folder / "out")})
+
+
+@contextmanager
+def local_runner(project_dir: Path, env: dict[str, str], log: Path, *args: str) -> Iterator[subprocess.Popen[bytes]]:
+    """The local Lambda runner serving ``project_dir``, its output in ``log``. When the block ends it is
+    asked to stop (SIGTERM) and must stop cleanly; if the block failed, it is killed."""
+    command = [sys.executable, "-m", "infra.local.lambda_runner", "--project-dir", str(project_dir), *args]
+    with log.open("w") as sink:
+        runner = subprocess.Popen(command, cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT)
+    try:
+        yield runner
+        runner.send_signal(signal.SIGTERM)
+        code = runner.wait(timeout=30)
+        assert code == 0, f"the runner stopped with code {code}:\n{log.read_text()}"
+    finally:
+        if runner.poll() is None:
+            runner.kill()
+            runner.wait()

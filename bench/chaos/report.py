@@ -12,7 +12,7 @@ from collections import Counter
 from pathlib import Path
 
 from bench.chaos.run import Outcome
-from bench.targets import Target, table
+from bench.targets import Target, section, table
 from infra.local.faults import Fault, FaultRates
 
 RESULTS = Path(__file__).resolve().parents[1] / "chaos_results.md"
@@ -102,7 +102,7 @@ def _figure_lines(outcome: Outcome) -> list[str]:
         ),
         ("time: first submission to last job finished", f"{f.seconds:.1f} s"),
     ]
-    lines = ["## Figures", "", "| | |", "|---|---:|"]
+    lines = section("Figures", "| | |", "|---|---:|")
     lines += [f"| {name} | {value} |" for name, value in rows]
     return [*lines, ""]
 
@@ -110,12 +110,11 @@ def _figure_lines(outcome: Outcome) -> list[str]:
 def _fault_lines(outcome: Outcome) -> list[str]:
     f = outcome.figures
     kinds = [fault for fault, _ in FaultRates().ordered()] + [Fault.DUPLICATE]
-    lines = [
-        "## Faults injected (botocore's retries absorb most: standard mode, 5 attempts)",
-        "",
+    lines = section(
+        "Faults injected (botocore's retries absorb most: standard mode, 5 attempts)",
         "| service | requests | " + " | ".join(kind.value for kind in kinds) + " |",
         "|---|---:|" + "---:|" * len(kinds),
-    ]
+    )
     for service, requests in sorted(f.requests.items()):
         counts = f.faults.get(service, Counter())
         lines.append(f"| {service} | {requests} | " + " | ".join(str(counts.get(kind, 0)) for kind in kinds) + " |")
@@ -124,7 +123,7 @@ def _fault_lines(outcome: Outcome) -> list[str]:
 
 def _job_lines(outcome: Outcome) -> list[str]:
     f = outcome.figures
-    lines = ["## Jobs by kind", "", "| kind | statuses |", "|---|---|"]
+    lines = section("Jobs by kind", "| kind | statuses |", "|---|---|")
     lines += [
         f"| {kind} | {', '.join(f'{status} {n}' for status, n in sorted(statuses.items()))} |"
         for kind, statuses in sorted(f.by_kind.items())

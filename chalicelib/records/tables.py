@@ -46,30 +46,23 @@ class RecordTable:
         return tuple(column.name for column in self.columns)
 
 
+# The columns both sales tables have: a sale's id, when, what it cost, and who bought.
+SALE_ID = Column("sale_id", "int")
+DATE = Column("date", "datetime")
+PRICE = Column("price", "int")
+USER_ID = Column("user_id", "str")
+
 SALES = RecordTable(
     name="sales",
     csv_file="df_sales.csv",
-    columns=(
-        Column("sale_id", "int"),
-        Column("date", "datetime"),
-        Column("count_pizza", "int"),
-        Column("count_drink", "int"),
-        Column("price", "int"),
-        Column("user_id", "str"),
-    ),
+    columns=(SALE_ID, DATE, Column("count_pizza", "int"), Column("count_drink", "int"), PRICE, USER_ID),
     id_column="sale_id",
 )
 
 SALES_DETAIL = RecordTable(
     name="sales_detail",
     csv_file="df_sales_detail.csv",
-    columns=(
-        Column("sale_id", "int"),
-        Column("good", "str"),
-        Column("price", "int"),
-        Column("date", "datetime"),
-        Column("user_id", "str"),
-    ),
+    columns=(SALE_ID, Column("good", "str"), PRICE, DATE, USER_ID),
     id_column="sale_id",
     numbered=True,
 )

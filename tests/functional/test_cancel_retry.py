@@ -251,29 +251,20 @@ def test_the_sweeper_ends_a_job_whose_worker_died_after_the_cancel_request(
     assert store.get_job(job_id).status == "cancelled"
 
 
-def test_a_slice_that_ends_after_a_cancel_request_ends_the_job_without_a_next_message(
-    client: Client, queues: Queues, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    "stop",
+    [ContinueLater("slice done"), RetryableJobError("upstream busy")],
+    ids=["a-slice-ends-without-a-next-message", "a-transient-error-is-not-released"],
+)
+def test_a_run_that_stops_after_a_cancel_request_ends_the_job_cancelled(
+    client: Client, queues: Queues, monkeypatch: pytest.MonkeyPatch, stop: Exception
 ) -> None:
+    """A slice that ends, or a transient error, after a cancel request: the job ends cancelled, with
+    no next slice and no retry (messages made visible again at once, so a retry would show)."""
+
     def body(progress: Progress) -> str:
         cancel(client, job_id)
-        raise ContinueLater("slice done")
-
-    calls = metric_running(monkeypatch, body)
-    job_id = launch(client)
-
-    drain(queues)
-
-    assert calls == ["run"]
-    assert store.get_job(job_id).status == "cancelled"
-    assert queues.waiting() == 0
-
-
-def test_a_transient_error_after_a_cancel_request_ends_the_job_cancelled_not_released(
-    client: Client, queues: Queues, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def body(progress: Progress) -> str:
-        cancel(client, job_id)
-        raise RetryableJobError("upstream busy")
+        raise stop
 
     calls = metric_running(monkeypatch, body)
     queues.retry_at_once()

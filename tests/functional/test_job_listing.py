@@ -20,6 +20,7 @@ from chalicelib.jobs import listing, store
 from chalicelib.jobs.model import Job
 from chalicelib.jobs.registry import KINDS
 from infra.backfill import backfill_list_key
+from tests import paging
 
 FIELDS = {"id", "kind", "name", "status", "progress", "created_at", "started_at", "finished_at", "duration", "attempts"}
 
@@ -47,11 +48,7 @@ def page(client: Client, **params: Any) -> dict[str, Any]:
 
 def every_page(client: Client, **params: Any) -> list[dict[str, Any]]:
     """Each page of the listing, following next_cursor until it is null."""
-    pages = [page(client, **params)]
-    while pages[-1]["next_cursor"] is not None:
-        assert len(pages) < 100, "the cursor does not move on"
-        pages.append(page(client, **params, cursor=pages[-1]["next_cursor"]))
-    return pages
+    return paging.every_page(lambda **cursor: page(client, **params, **cursor), most=100)
 
 
 def ids(pages: list[dict[str, Any]]) -> list[str]:

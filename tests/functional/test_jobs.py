@@ -62,6 +62,18 @@ def launch(client: Client, body: dict[str, Any] | None = None) -> str:
     return str(json.loads(response.body)["job_id"])
 
 
+def released_after_one_delivery(client: Client, queues: Queues) -> Job:
+    """Launch a metric job (messages visible again at once) and deliver it once: its run failed
+    transiently, so the job is queued again, released for the next delivery."""
+    queues.retry_at_once()
+    job_id = launch(client)
+    assert store.get_job(job_id).status == "queued"
+    queues.deliver()
+    job = store.get_job(job_id)
+    assert job.status == "queued"  # released for the next delivery
+    return job
+
+
 def result_of(client: Client, job_id: str) -> dict[str, Any]:
     response = client.http.get(f"/get_result?job_id={job_id}")
     assert response.status_code == 200
@@ -218,12 +230,7 @@ def test_a_transient_error_is_retried_then_fails_on_the_last_delivery(
     client: Client, queues: Queues, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls = failing_metric(monkeypatch, RetryableJobError("upstream busy"))
-    queues.retry_at_once()
-    job_id = launch(client)
-
-    assert store.get_job(job_id).status == "queued"
-    queues.deliver()
-    assert store.get_job(job_id).status == "queued"  # released for the next delivery
+    job_id = released_after_one_delivery(client, queues).id
     queues.drain()
 
     job = store.get_job(job_id)
@@ -323,16 +330,11 @@ def test_a_throttled_write_inside_a_job_releases_it_and_the_next_delivery_finish
         return "done"
 
     monkeypatch.setitem(KINDS, "metric", replace(KINDS["metric"], run=run))
-    queues.retry_at_once()
-    job_id = launch(client)
-
-    queues.deliver()
-    job = store.get_job(job_id)
-    assert job.status == "queued"
+    job = released_after_one_delivery(client, queues)
     assert "ProvisionedThroughputExceededException" in (job.error or "")
     queues.deliver()
 
-    job = store.get_job(job_id)
+    job = store.get_job(job.id)
     assert (job.status, job.attempts, store.result_of(job)) == ("succeeded", 2, "done")
     assert queues.waiting() == 0
 
@@ -349,11 +351,7 @@ def test_a_throttled_result_write_releases_the_job_too(
         return real_store(job_id, result)
 
     monkeypatch.setattr(results, "store", store_result)
-    queues.retry_at_once()
-    job_id = launch(client)
-
-    queues.deliver()
-    assert store.get_job(job_id).status == "queued"
+    job_id = released_after_one_delivery(client, queues).id
     queues.deliver()
 
     job = store.get_job(job_id)
@@ -394,11 +392,7 @@ def test_transient_aws_errors_are_retried_and_fail_with_a_reason_on_the_last_del
     client: Client, queues: Queues, monkeypatch: pytest.MonkeyPatch, error: Exception
 ) -> None:
     calls = failing_metric(monkeypatch, error)
-    queues.retry_at_once()
-    job_id = launch(client)
-
-    queues.deliver()
-    assert store.get_job(job_id).status == "queued"
+    job_id = released_after_one_delivery(client, queues).id
     queues.drain()
 
     job = store.get_job(job_id)

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import requests
 
+from tests import paging
 from tests.stack import Service
 
 pytestmark = pytest.mark.integration
@@ -23,11 +24,7 @@ def listing(service: Service, **params: str) -> dict[str, Any]:
 
 
 def every_page(service: Service, **params: str) -> list[dict[str, Any]]:
-    pages = [listing(service, **params)]
-    while pages[-1]["next_cursor"] is not None:
-        assert len(pages) < 500, "the cursor does not move on"
-        pages.append(listing(service, **params, cursor=pages[-1]["next_cursor"]))
-    return pages
+    return paging.every_page(lambda **cursor: listing(service, **params, **cursor), most=500)
 
 
 def test_jobs_launched_through_the_api_are_listed_newest_first_and_paged_once(service: Service) -> None:

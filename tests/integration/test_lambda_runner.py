@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -19,8 +16,8 @@ import boto3
 import pytest
 
 from infra.local.processes import ProcessGroup, free_port, wait_until
-from infra.local.stack import BIN, ROOT
-from tests.tiny_app import write_tiny_app
+from infra.local.stack import BIN
+from tests.tiny_app import local_runner, write_tiny_app
 
 pytestmark = pytest.mark.integration
 
@@ -74,18 +71,7 @@ def test_a_dead_invocation_leaves_its_message_to_come_back_then_to_the_dead_lett
     env = {**os.environ, **credentials, "AWS_ENDPOINT_URL_SQS": moto, "TINY_OUT": str(out)}
     env.pop("LAMBDA_KILL_RATE", None)
     log = tmp_path / "runner.log"
-    command = [
-        sys.executable,
-        "-m",
-        "infra.local.lambda_runner",
-        "--project-dir",
-        str(tmp_path),
-        "--max-concurrency",
-        "1",
-    ]
-    with log.open("w") as sink:
-        runner = subprocess.Popen(command, cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT)
-    try:
+    with local_runner(tmp_path, env, log, "--max-concurrency", "1") as runner:
         dead = until(
             "dead-lettered",
             lambda: sqs.receive_message(QueueUrl=dlq, WaitTimeSeconds=1).get("Messages"),
@@ -95,12 +81,6 @@ def test_a_dead_invocation_leaves_its_message_to_come_back_then_to_the_dead_lett
 
         sqs.send_message(QueueUrl=queue["QueueUrl"], MessageBody=json.dumps({"job_id": "fine", "do": "write"}))
         until("served after the deaths", (out / "done-fine").exists)
-        runner.send_signal(signal.SIGTERM)
-        assert runner.wait(timeout=30) == 0
-    finally:
-        if runner.poll() is None:
-            runner.kill()
-            runner.wait()
     text = log.read_text()
     assert text.count("work DIED on job doomed: crash (exited with code 3") == 2, text  # maxReceiveCount receives
     assert "work: queue tiny, 1 environment(s) at most, timeout 2 s, memory 128 MB" in text

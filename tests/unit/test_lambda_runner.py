@@ -6,9 +6,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -21,7 +18,7 @@ from infra.local import lambda_functions
 from infra.local.lambda_runner import job_ids, sqs_sources, to_record
 from infra.local.schedules import period_seconds, scheduled_event
 from infra.local.stack import ROOT
-from tests.tiny_app import write_tiny_app
+from tests.tiny_app import local_runner, write_tiny_app
 
 
 def test_it_serves_each_lanes_queue_and_the_dead_letter_queue() -> None:
@@ -119,16 +116,8 @@ def test_a_scheduled_event_is_shaped_like_eventbridges() -> None:
 
 def test_the_runner_invokes_a_scheduled_handler_every_local_schedule_seconds(tmp_path: Path) -> None:
     out = write_tiny_app(tmp_path)
-    log = (tmp_path / "runner.log").open("w+")
     env = {**os.environ, "TINY_OUT": str(out), "LOCAL_SCHEDULE_SECONDS": "0.2"}
-    runner = subprocess.Popen(
-        [sys.executable, "-m", "infra.local.lambda_runner", "--project-dir", str(tmp_path / "scheduled")],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
+    with local_runner(tmp_path / "scheduled", env, tmp_path / "runner.log"):
         deadline = time.monotonic() + 30
         while len(list(out.glob("swept-*.json"))) < 2 and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -137,12 +126,6 @@ def test_the_runner_invokes_a_scheduled_handler_every_local_schedule_seconds(tmp
         assert events[0]["detail-type"] == "Scheduled Event"
         assert events[0]["source"] == "aws.events"
         assert events[0]["resources"] == ["arn:aws:events:us-east-1:123456789012:rule/tiny-local-sweep"]
-        runner.send_signal(signal.SIGTERM)
-        assert runner.wait(timeout=30) == 0
-    finally:
-        if runner.poll() is None:
-            runner.kill()
-            runner.wait()
     text = (tmp_path / "runner.log").read_text()
     assert "sweep: every 0.2 s (rate(1 hour))" in text
     assert "REPORT sweep" in text

@@ -1,12 +1,10 @@
 // The list of calculation runs: 10 a page, newest or oldest first.
 import { getJson } from "./api.js";
-import { badge, formatTime, h, say, table } from "./dom.js";
+import { badge, formatTime, h, pager, say, table } from "./dom.js";
 
 export function setUpCalculationList(container, { onOpen }) {
   const order = container.querySelector('select[name="order"]');
-  const previous = container.querySelector('[data-page="previous"]');
-  const next = container.querySelector('[data-page="next"]');
-  const pageNumber = container.querySelector(".page-number");
+  const paging = pager(container, (by) => reload(page + by));
   const message = container.querySelector(".message");
   const output = container.querySelector(".table-frame");
   let page = 1;
@@ -15,9 +13,7 @@ export function setUpCalculationList(container, { onOpen }) {
     try {
       const answer = await getJson(`calculations?order=${order.value}&page=${wanted}`);
       page = answer.page;
-      pageNumber.textContent = `page ${page}`;
-      previous.disabled = page === 1;
-      next.disabled = !answer.has_more;
+      paging.show(page, answer.has_more);
       show(answer.items);
     } catch (error) {
       say(message, error.message, "error");
@@ -44,8 +40,5 @@ export function setUpCalculationList(container, { onOpen }) {
   }
 
   order.addEventListener("change", () => reload(1));
-  previous.addEventListener("click", () => reload(page - 1));
-  next.addEventListener("click", () => reload(page + 1));
-  container.querySelector('[data-page="refresh"]').addEventListener("click", () => reload());
   return { reload };
 }

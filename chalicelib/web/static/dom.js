@@ -38,6 +38,36 @@ function cell(column, row) {
   return h("td", { class: numeric ? "number" : null }, shown === null || shown === undefined ? "" : shown);
 }
 
+/**
+ * Paging controls in `container`, drawn in place of its `<span data-pager></span>`: Previous, the
+ * page number, Next, and Refresh where it says `data-pager="refresh"`. A click calls `turn(-1)`,
+ * `turn(1)` or `turn(0)`; `show(number, hasMore)` writes "page N" (from 1) and enables the buttons
+ * that lead somewhere.
+ */
+export function pager(container, turn) {
+  const slot = container.querySelector("[data-pager]");
+  const previous = h("button", { type: "button", "data-page": "previous", disabled: true }, "Previous");
+  const pageNumber = h("span", { class: "page-number" });
+  const next = h("button", { type: "button", "data-page": "next", disabled: true }, "Next");
+  const refresh = slot.dataset.pager === "refresh" ? h("button", { type: "button", "data-page": "refresh" }, "Refresh") : null;
+  slot.replaceWith(...[previous, pageNumber, next, refresh].filter(Boolean));
+  previous.addEventListener("click", () => turn(-1));
+  next.addEventListener("click", () => turn(1));
+  refresh?.addEventListener("click", () => turn(0));
+  return {
+    show(number, hasMore) {
+      pageNumber.textContent = `page ${number}`;
+      previous.disabled = number === 1;
+      next.disabled = !hasMore;
+    },
+  };
+}
+
+/** One `<option>` a value, after the options `select` already has (e.g. "any status"). */
+export function addOptions(select, values) {
+  select.append(...values.map((value) => h("option", { value }, value)));
+}
+
 /** A definition list from [label, value] pairs; values may be text or elements. */
 export function facts(element, pairs) {
   element.replaceChildren(

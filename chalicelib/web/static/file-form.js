@@ -1,11 +1,20 @@
 // A form that uploads one file with a progress bar, then hands the service's answer on.
-import { formatBytes, say } from "./dom.js";
+import { formatBytes, h, say } from "./dom.js";
 import { clearErrors, showError } from "./forms.js";
 
-/** `send(file, onProgress)` uploads and resolves with the answer, which goes to `onSent`. */
-export function setUpFileForm(form, message, { send, onSent }) {
-  const input = form.elements.namedItem("file");
-  const bar = form.querySelector("progress");
+/**
+ * Draws the form (a CSV file field under `label`, Upload, a progress bar); `send(file, onProgress)`
+ * uploads and resolves with the answer, which goes to `onSent`.
+ */
+export function setUpFileForm(form, message, { label, send, onSent }) {
+  const errorId = `${form.id}-file-error`;
+  const input = h("input", { type: "file", name: "file", accept: ".csv,text/csv", "aria-describedby": errorId });
+  const bar = h("progress", { max: "1", value: "0", hidden: true });
+  form.replaceChildren(
+    h("label", {}, `${label} `, input, " ", h("span", { class: "field-error", id: errorId, "data-error-for": "file" })),
+    h("button", { type: "submit" }, "Upload"),
+    bar,
+  );
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();

@@ -1,12 +1,9 @@
 // Imports: upload a posts CSV, watch the counters move, page through each row's result; earlier
 // imports listed below, the one shown kept in the address (?import=ID).
-import { readParam, writeParams } from "./address.js";
 import { getJson } from "./api.js";
-import { badge, facts, h, say, table } from "./dom.js";
-import { setUpFileForm } from "./file-form.js";
-import { setUpPastJobs } from "./past-jobs.js";
-import { Follower, follow } from "./poll.js";
+import { badge, facts, h, pager, say, table } from "./dom.js";
 import { postFile } from "./upload.js";
+import { setUpUploadSection } from "./upload-section.js";
 
 const PAGE_SIZE = 20;
 const COLUMNS = [
@@ -21,22 +18,6 @@ export function setUpImports(section) {
   const message = section.querySelector(".message");
   const counters = section.querySelector("#import-job");
   const results = setUpResults(section.querySelector("#import-results"), message);
-  const follower = new Follower();
-
-  async function watch({ id }) {
-    const signal = follower.start();
-    results.hide();
-    try {
-      const last = await follow(() => getJson(`imports/${encodeURIComponent(id)}`), (job) => show(job), { signal });
-      if (!last) return;
-      if (last.status === "succeeded") say(message, "Done: every row's result is below.", "ok");
-      else if (last.status === "cancelled") say(message, "The import was cancelled: the rows it reached are below.");
-      else say(message, `The import ${last.status}: ${last.error ?? "no reason given"}`, "error");
-      await results.open(id);
-    } catch (error) {
-      say(message, error.message, "error");
-    }
-  }
 
   function show(job) {
     facts(counters, [
@@ -51,23 +32,17 @@ export function setUpImports(section) {
     ]);
   }
 
-  function open(id) {
-    writeParams({ import: id });
-    say(message, "");
-    watch({ id });
-  }
-
-  setUpFileForm(section.querySelector("#import-form"), message, {
+  return setUpUploadSection(section, {
+    kind: "import",
+    path: "imports",
+    label: "Posts CSV",
+    title: "Earlier imports",
     send: (file, onProgress) => postFile("imports", file, onProgress),
-    onSent: ({ id }) => {
-      writeParams({ import: id });
-      watch({ id });
-    },
+    show,
+    done: { succeeded: "Done: every row's result is below.", cancelled: "The import was cancelled: the rows it reached are below." },
+    before: () => results.hide(),
+    after: (id) => results.open(id),
   });
-  setUpPastJobs(section.querySelector("#import-history"), { kind: "import", onOpen: open });
-  const opened = readParam("import");
-  if (opened) watch({ id: opened });
-  return { open };
 }
 
 /** A row's result; "unknown" when its request may have reached the API (the post may exist). */
@@ -77,9 +52,7 @@ function resultBadge(result) {
 
 /** The per-row results, a page at a time: `next_after` from each answer leads to the next page. */
 function setUpResults(container, message) {
-  const previous = container.querySelector('[data-page="previous"]');
-  const next = container.querySelector('[data-page="next"]');
-  const pageNumber = container.querySelector(".page-number");
+  const paging = pager(container, (by) => turn(page + by));
   const output = container.querySelector(".table-frame");
   let importId = null;
   let starts = [0]; // where each page seen so far starts (its `after`)
@@ -90,15 +63,11 @@ function setUpResults(container, message) {
     const answer = await getJson(path);
     page = wanted;
     if (answer.next_after !== null) starts[page + 1] = answer.next_after;
-    pageNumber.textContent = `page ${page + 1}`;
-    previous.disabled = page === 0;
-    next.disabled = answer.next_after === null;
+    paging.show(page + 1, answer.next_after !== null);
     output.replaceChildren(table(COLUMNS, answer.results));
   }
 
   const turn = (wanted) => load(wanted).catch((error) => say(message, error.message, "error"));
-  previous.addEventListener("click", () => turn(page - 1));
-  next.addEventListener("click", () => turn(page + 1));
   return {
     hide() {
       container.hidden = true;

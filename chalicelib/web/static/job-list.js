@@ -3,10 +3,11 @@
 import { readParam, writeParams } from "./address.js";
 import { getJson } from "./api.js";
 import { actionButtons, cancelJob, retryJob } from "./job-actions.js";
-import { badge, formatSeconds, formatTime, h, progressBar, say, table } from "./dom.js";
-import { FINISHED, repeat } from "./poll.js";
+import { addOptions, badge, formatSeconds, formatTime, h, pager, progressBar, say, table } from "./dom.js";
+import { FINISHED, refreshOnChanges, repeat, STATUSES } from "./poll.js";
 
 const PAGE_SIZE = 20;
+const KINDS = ["metric", "calculation", "report", "import"];
 const COLUMNS = [
   { key: "name", label: "Job", format: (name, job) => h("button", { type: "button", class: "link", "data-action": "open", "data-id": job.id, title: job.id }, name || job.id) },
   { key: "kind", label: "Kind" },
@@ -21,9 +22,10 @@ const COLUMNS = [
 export function setUpJobList(container, { onOpen, onRefresh }) {
   const kind = container.querySelector('select[name="kind"]');
   const status = container.querySelector('select[name="status"]');
-  const previous = container.querySelector('[data-page="previous"]');
-  const next = container.querySelector('[data-page="next"]');
-  const pageNumber = container.querySelector(".page-number");
+  const paging = pager(container, (by) => {
+    page += by;
+    live.now();
+  });
   const message = container.querySelector(".message");
   const output = container.querySelector(".table-frame");
   let cursors = [null]; // where each page seen so far starts
@@ -36,6 +38,8 @@ export function setUpJobList(container, { onOpen, onRefresh }) {
     { key: "id", label: "", format: (id, job) => actionButtons(job, { stopping: stopping.has(id) }) },
   ];
 
+  addOptions(kind, KINDS);
+  addOptions(status, STATUSES);
   kind.value = readParam("kind");
   status.value = readParam("status");
 
@@ -56,9 +60,7 @@ export function setUpJobList(container, { onOpen, onRefresh }) {
 
   function show(found, nextCursor) {
     items = found;
-    pageNumber.textContent = `page ${page + 1}`;
-    previous.disabled = page === 0;
-    next.disabled = !nextCursor;
+    paging.show(page + 1, Boolean(nextCursor));
     for (const job of found) if (FINISHED.has(job.status)) stopping.delete(job.id);
     const drawn = JSON.stringify([found, [...stopping]]);
     if (drawn === shown) return; // nothing moved: the rows (and a button under the pointer) stay
@@ -104,17 +106,7 @@ export function setUpJobList(container, { onOpen, onRefresh }) {
   });
   kind.addEventListener("change", restart);
   status.addEventListener("change", restart);
-  previous.addEventListener("click", () => {
-    page -= 1;
-    live.now();
-  });
-  next.addEventListener("click", () => {
-    page += 1;
-    live.now();
-  });
-  container.querySelector('[data-page="refresh"]').addEventListener("click", () => live.now());
   // A job launched, cancelled or retried from this page (or the key given after a 403): show it now.
-  document.addEventListener("jobs-changed", () => live.now());
-  document.addEventListener("api-key-changed", () => live.now());
+  refreshOnChanges(live);
   live.now();
 }

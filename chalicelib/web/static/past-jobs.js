@@ -1,18 +1,21 @@
 // Earlier work of one kind (GET /jobs?kind=...): a short list under a section's form, newest first,
 // a page at a time, refreshed while one of its jobs is still queued or running.
 import { getJson } from "./api.js";
-import { badge, formatSeconds, formatTime, h, say, table } from "./dom.js";
-import { FINISHED, repeat } from "./poll.js";
+import { badge, formatSeconds, formatTime, h, pager, say, table } from "./dom.js";
+import { FINISHED, refreshOnChanges, repeat } from "./poll.js";
 
 const PAGE_SIZE = 10;
 
-/** `onOpen(id)` shows the job in the section; returns `{ reload }`. */
-export function setUpPastJobs(container, { kind, onOpen }) {
-  const previous = container.querySelector('[data-page="previous"]');
-  const next = container.querySelector('[data-page="next"]');
-  const pageNumber = container.querySelector(".page-number");
-  const message = container.querySelector(".note");
-  const output = container.querySelector(".table-frame");
+/** Draws the list under `title` in `container`; `onOpen(id)` shows the job in the section; returns `{ reload }`. */
+export function setUpPastJobs(container, { kind, title, onOpen }) {
+  const message = h("p", { class: "note", role: "status" });
+  const output = h("div", { class: "table-frame" });
+  const controls = h("div", { class: "controls" }, h("span", { "data-pager": true }));
+  container.replaceChildren(h("h3", {}, title), controls, message, output);
+  const paging = pager(controls, (by) => {
+    page += by;
+    live.now();
+  });
   const columns = [
     { key: "name", label: "Name", format: (name, job) => h("button", { type: "button", class: "link", "data-id": job.id, title: job.id }, name || job.id) },
     { key: "created_at", label: "Uploaded", format: formatTime },
@@ -31,9 +34,7 @@ export function setUpPastJobs(container, { kind, onOpen }) {
       const answer = await getJson(`jobs?${query}`);
       cursors[page + 1] = answer.next_cursor;
       items = answer.items;
-      pageNumber.textContent = `page ${page + 1}`;
-      previous.disabled = page === 0;
-      next.disabled = !answer.next_cursor;
+      paging.show(page + 1, Boolean(answer.next_cursor));
       const drawn = JSON.stringify(items);
       if (drawn === shown) return;
       shown = drawn;
@@ -49,16 +50,7 @@ export function setUpPastJobs(container, { kind, onOpen }) {
     const button = event.target.closest("button[data-id]");
     if (button) onOpen(button.dataset.id);
   });
-  previous.addEventListener("click", () => {
-    page -= 1;
-    live.now();
-  });
-  next.addEventListener("click", () => {
-    page += 1;
-    live.now();
-  });
-  document.addEventListener("jobs-changed", () => live.now());
-  document.addEventListener("api-key-changed", () => live.now());
+  refreshOnChanges(live);
   live.now();
   return { reload: () => live.now() };
 }

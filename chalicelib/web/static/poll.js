@@ -1,6 +1,8 @@
 // Following a job until it finishes: ask, show, wait, ask again.
 
 export const FINISHED = new Set(["succeeded", "failed", "cancelled"]);
+/** Every job status, in the order a job goes through them. */
+export const STATUSES = ["queued", "running", ...FINISHED];
 
 /**
  * Call `load()` every `every` ms and pass each answer to `show`, until its status is finished.
@@ -65,4 +67,10 @@ export function repeat(refresh, { wanted, every = 2000 }) {
     if (document.visibilityState === "visible" && !timer && !running && wanted()) now();
   });
   return { now };
+}
+
+/** Refresh `live` (a `repeat`) when a job was launched, cancelled or retried here, or the API key given after a 403. */
+export function refreshOnChanges(live) {
+  document.addEventListener("jobs-changed", () => live.now());
+  document.addEventListener("api-key-changed", () => live.now());
 }

@@ -1,32 +1,12 @@
 // Reports: upload a plays CSV, watch the job, download the totals; earlier reports listed below,
 // the one shown kept in the address (?report=ID).
-import { readParam, writeParams } from "./address.js";
-import { getJson } from "./api.js";
-import { badge, facts, formatSeconds, h, say } from "./dom.js";
-import { setUpFileForm } from "./file-form.js";
-import { setUpPastJobs } from "./past-jobs.js";
-import { Follower, follow } from "./poll.js";
+import { badge, facts, formatSeconds, h } from "./dom.js";
 import { postReport } from "./upload.js";
+import { setUpUploadSection } from "./upload-section.js";
 
 export function setUpReports(section) {
-  const message = section.querySelector(".message");
   const details = section.querySelector("#report-job");
   const problems = section.querySelector("#report-errors");
-  const follower = new Follower();
-
-  async function watch({ id }) {
-    const signal = follower.start();
-    problems.replaceChildren();
-    try {
-      const last = await follow(() => getJson(`reports/${encodeURIComponent(id)}`), (report) => show(report), { signal });
-      if (!last) return;
-      if (last.status === "succeeded") say(message, "Done: download the totals below.", "ok");
-      else if (last.status === "cancelled") say(message, "The report was cancelled.");
-      else say(message, `The report ${last.status}: ${last.error ?? "no reason given"}`, "error");
-    } catch (error) {
-      say(message, error.message, "error");
-    }
-  }
 
   function show(report) {
     const download = /^https?:\/\//.test(report.result_url ?? "")
@@ -45,21 +25,14 @@ export function setUpReports(section) {
     problems.replaceChildren(...(report.errors ?? []).map((problem) => h("li", {}, problem)));
   }
 
-  function open(id) {
-    writeParams({ report: id });
-    say(message, "");
-    watch({ id });
-  }
-
-  setUpFileForm(section.querySelector("#report-form"), message, {
+  return setUpUploadSection(section, {
+    kind: "report",
+    path: "reports",
+    label: "Plays CSV",
+    title: "Earlier reports",
     send: postReport,
-    onSent: ({ id }) => {
-      writeParams({ report: id });
-      watch({ id });
-    },
+    show,
+    done: { succeeded: "Done: download the totals below.", cancelled: "The report was cancelled." },
+    before: () => problems.replaceChildren(),
   });
-  setUpPastJobs(section.querySelector("#report-history"), { kind: "report", onOpen: open });
-  const opened = readParam("report");
-  if (opened) watch({ id: opened });
-  return { open };
 }
