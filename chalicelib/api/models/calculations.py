@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field
+from pydantic import BeforeValidator, ConfigDict, Field
+from typing_extensions import TypedDict
 
 from chalicelib.api.models.common import Answer, Name, Request, Time
 from chalicelib.jobs.kinds.calculation import CalculationParams
@@ -64,12 +65,16 @@ class DetailQuery(Request):
     )
 
 
-class Row(Answer):
+# A TypedDict, not a model: an answer holds up to 50,000 rows, and checking dicts is about 6 times
+# faster than building a model for each (0.05 s vs 0.35 s for 49,979 rows).
+class Row(TypedDict):
+    __pydantic_config__ = ConfigDict(extra="forbid")  # type: ignore[misc]
+
     date: date
     liquid: float
     oil: float
     water: float
-    wct: float = Field(ge=0, le=1, description="water / liquid")
+    wct: Annotated[float, Field(ge=0, le=1, description="water / liquid")]
 
 
 class Calculation(Answer):
